@@ -1,0 +1,3 @@
+from vidmm._cli.app import main
+
+main()

@@ -1,0 +1,92 @@
+"""The Typer app. ``main()`` is the console script.
+
+``vidmm``, ``vidmm --help`` and ``vidmm --version`` are answered from ``FAST_HELP`` without importing
+Typer, Rich or any model library, so a shell script asking for them pays about one Python start-up.
+A test checks that ``FAST_HELP`` lists exactly the commands registered here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .._version import __version__
+
+#: (name, one-line help) of every top-level command, in the order shown.
+COMMANDS = [
+    ("info", "Probe: duration, fps, size, codecs, audio, rotation."),
+]
+
+FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
+
+  vidmm understands video: captions, questions, scenes, emotion and speech,
+  offline on a CPU. Every command prints a table for people and JSON for
+  scripts (--json).
+
+Options:
+  --version   Show the version and exit.
+  --debug     Show tracebacks for errors.
+  -q, --quiet No progress output on stderr.
+  --help      Show this message and exit.
+
+Commands:
+{commands}
+
+Run `vidmm COMMAND --help` for a command's options.
+"""
+
+
+def fast_help() -> str:
+    width = max(len(n) for n, _ in COMMANDS)
+    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS)
+    return FAST_HELP.format(commands=lines)
+
+
+def build_app():
+    import typer
+
+    from . import common
+    from .info_cmd import info
+
+    app = typer.Typer(
+        name="vidmm",
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["--help", "-h"]},
+        help="vidmm understands video: captions, questions, scenes, emotion and speech, offline on a CPU.",
+    )
+
+    @app.callback()
+    def _global(
+        version: bool = typer.Option(False, "--version", help="Show the version and exit.", is_eager=True),
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+        quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output on stderr."),
+    ) -> None:
+        if version:
+            print(f"vidmm {__version__}")
+            raise typer.Exit(0)
+        common.OPTIONS.debug = debug
+        common.OPTIONS.quiet = quiet
+
+    app.command("info")(info)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args in ([], ["--help"], ["-h"]):
+        sys.stdout.write(fast_help())
+        sys.exit(0)
+    if args == ["--version"]:
+        sys.stdout.write(f"vidmm {__version__}\n")
+        sys.exit(0)
+    app = build_app()
+    try:
+        app(args=args, prog_name="vidmm", standalone_mode=True)
+    except KeyboardInterrupt:
+        print("vidmm: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,127 @@
+"""What every command shares: the error line, exit codes, JSON/table output, per-input loops."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+
+from ..errors import EXIT_NO_INPUT, EXIT_OK, EXIT_SOME_FAILED, VidmmError
+
+
+@dataclass
+class Options:
+    """Global options set by the app callback."""
+
+    debug: bool = False
+    quiet: bool = False
+
+
+OPTIONS = Options()
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def error_line(err: BaseException, path: str | None = None) -> str:
+    """``vidmm: error: FILE: problem (what to do)`` on one line."""
+    if isinstance(err, VidmmError):
+        if err.path is None and path is not None:
+            err.path = path
+        return f"vidmm: error: {err.one_line()}"
+    where = f"{path}: " if path else ""
+    detail = " ".join(f"{type(err).__name__}: {err}".split())
+    return f"vidmm: error: {where}internal error: {detail} (run with --debug for the traceback; please report it)"
+
+
+def report_error(err: BaseException, path: str | None = None) -> None:
+    print(error_line(err, path), file=sys.stderr, flush=True)
+    if OPTIONS.debug:
+        traceback.print_exception(err, file=sys.stderr)
+
+
+def fail(err: BaseException, path: str | None = None) -> typer.Exit:
+    """Print the error line and return the Exit to raise (``raise fail(err)``)."""
+    report_error(err, path)
+    code = err.exit_code if isinstance(err, VidmmError) else EXIT_SOME_FAILED
+    return typer.Exit(code)
+
+
+def machine_output(json_flag: bool, fmt: str | None) -> bool:
+    """True when stdout must stay parseable: --json, --format, or stdout is not a terminal."""
+    return json_flag or fmt is not None or not sys.stdout.isatty()
+
+
+def print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_jsonl(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def exit_code_for(n_ok: int, n_failed: int, codes: list[int]) -> int:
+    """CLI.md: 0 all succeeded, 1 some failed, 3 none could be read (or the shared code, e.g. 4)."""
+    if n_failed == 0:
+        return EXIT_OK
+    if n_ok == 0:
+        if codes and all(c == codes[0] for c in codes):
+            return codes[0] if codes[0] != EXIT_SOME_FAILED else EXIT_NO_INPUT
+        return EXIT_NO_INPUT
+    return EXIT_SOME_FAILED
+
+
+def run_inputs(
+    paths: Iterable[str],
+    compute: Callable[[str], Any],
+    render: Callable[[Any], None],
+) -> int:
+    """Compute each input in turn; render successes as they come, report failures, return the exit code.
+
+    One bad input never stops the others. A model that is missing (exit 4) stops the run: every other
+    input would fail the same way.
+    """
+    n_ok, n_failed, codes = 0, 0, []
+    for path in paths:
+        try:
+            result = compute(path)
+        except KeyboardInterrupt:
+            raise
+        except VidmmError as err:
+            report_error(err, path)
+            n_failed += 1
+            codes.append(err.exit_code)
+            if err.exit_code == 4:
+                break
+            continue
+        except Exception as err:  # noqa: BLE001 - one line per failure, traceback with --debug
+            report_error(err, path)
+            n_failed += 1
+            codes.append(EXIT_SOME_FAILED)
+            continue
+        n_ok += 1
+        render(result)
+    return exit_code_for(n_ok, n_failed, codes)
+
+
+def emit_results(results: list[dict], json_flag: bool) -> None:
+    """One JSON document: the object for one input, a list for several."""
+    if not results:
+        return
+    print_json(results[0] if len(results) == 1 else results)

@@ -1,0 +1,1 @@
+"""Media access: probe, frame sampling (PyAV with an OpenCV fallback), audio, shots."""

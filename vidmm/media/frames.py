@@ -1,0 +1,431 @@
+"""Frame sampling that decodes only what it needs.
+
+`sample_frames(path, Sampling.uniform(16), size=256)` yields `Frame`s (RGB uint8 arrays with their
+`Timecode`) in time order. Two backends share one interface: PyAV (default) and OpenCV (fallback when
+PyAV cannot open the file; the first error is kept and raised if both fail).
+
+How the PyAV backend keeps decoding small:
+- targets are sorted; for each one it seeks to the keyframe before it and decodes forward only as far as
+  the target, and it keeps decoding forward instead of seeking when the next target is close;
+- only the chosen frames are converted, and the conversion scales down to the model's size in the same
+  swscale call (``VideoFrame.reformat``), so no full-size RGB copy is ever made;
+- keyframe-only sampling sets ``skip_frame = "NONKEY"`` so the decoder skips every other frame.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DecodeError, InputError, NoVideoStreamError, VidmmError
+from ..timecode import Span, Timecode
+from .source import check_readable, open_container
+
+#: A target this close (seconds) after the decoder's position is reached by decoding forward, not seeking.
+FORWARD_DECODE_WINDOW = 1.5
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which frames to take. Build with the class methods; ``key()`` names it in cache keys."""
+
+    kind: str
+    n: int | None = None
+    seconds: float | None = None
+    spans: tuple[tuple[float, float], ...] = ()
+    n_per_shot: int = 3
+    exact: bool = True  # False: take the keyframe nearest each target (much cheaper, less precise)
+
+    @classmethod
+    def uniform(cls, n: int, exact: bool = True) -> Sampling:
+        if n < 1:
+            raise ValueError("uniform sampling needs n >= 1")
+        return cls("uniform", n=int(n), exact=exact)
+
+    @classmethod
+    def every(cls, seconds: float, exact: bool = True) -> Sampling:
+        if not seconds > 0:
+            raise ValueError("sampling interval must be > 0 seconds")
+        return cls("every", seconds=float(seconds), exact=exact)
+
+    @classmethod
+    def keyframes(cls, max_n: int | None = None) -> Sampling:
+        return cls("keyframes", n=max_n, exact=False)
+
+    @classmethod
+    def per_shot(cls, spans: Sequence[Span | tuple[float, float]], per_shot: int = 3, exact: bool = True):
+        pairs = tuple(
+            (float(s.start), float(s.end)) if isinstance(s, Span) else (float(s[0]), float(s[1])) for s in spans
+        )
+        return cls("per_shot", spans=pairs, n_per_shot=max(1, int(per_shot)), exact=exact)
+
+    def key(self) -> str:
+        """A stable short text naming this sampling, for cache keys."""
+        if self.kind == "uniform":
+            return f"uniform{self.n}{'' if self.exact else 'k'}"
+        if self.kind == "every":
+            return f"every{self.seconds:g}{'' if self.exact else 'k'}"
+        if self.kind == "keyframes":
+            return f"keyframes{self.n or ''}"
+        spans = ",".join(f"{a:.3f}-{b:.3f}" for a, b in self.spans)
+        return f"pershot{self.n_per_shot}{'' if self.exact else 'k'}[{spans}]"
+
+    def targets(self, duration: float) -> list[float]:
+        """Target times in seconds, sorted. Empty for keyframe sampling (the stream decides)."""
+        duration = max(float(duration), 0.0)
+        if self.kind == "uniform":
+            return [(i + 0.5) * duration / self.n for i in range(self.n)]
+        if self.kind == "every":
+            count = max(1, int(math.floor(duration / self.seconds - 1e-9)) + 1)
+            return [i * self.seconds for i in range(count)]
+        if self.kind == "per_shot":
+            out = []
+            for a, b in self.spans:
+                length = max(b - a, 0.0)
+                out.extend(a + (i + 0.5) * length / self.n_per_shot for i in range(self.n_per_shot))
+            return sorted(out)
+        return []
+
+
+@dataclass
+class Frame:
+    image: np.ndarray  # (H, W, 3) uint8 RGB, display orientation
+    time: Timecode
+    index: int | None = None  # frame number in the stream when known
+    key: bool = False  # a keyframe
+
+    @property
+    def seconds(self) -> float:
+        return self.time.seconds
+
+
+@dataclass
+class SampleReport:
+    """What happened while sampling: the backend used, frames decoded, problems met."""
+
+    backend: str = ""
+    decoded: int = 0
+    seeks: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def scaled_size(width: int, height: int, size: int | None) -> tuple[int, int]:
+    """Scale so the shorter side is ``size`` (never upscale), keeping the aspect ratio; even-free."""
+    if not size or min(width, height) <= size:
+        return width, height
+    scale = size / min(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _rotate(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Apply a display-matrix rotation (degrees counter-clockwise) so the image is shown upright."""
+    r = rotation % 360
+    if r == 0:
+        return image
+    return np.ascontiguousarray(np.rot90(image, k=r // 90))
+
+
+def _nearest(times: list[float], t: float) -> int:
+    return min(range(len(times)), key=lambda i: abs(times[i] - t))
+
+
+class PyAVReader:
+    """Sample frames with PyAV (FFmpeg)."""
+
+    name = "pyav"
+
+    def __init__(self, path: str | os.PathLike):
+        import av
+
+        self._av = av
+        self.path = str(path)
+        self.container = open_container(path)
+        if not self.container.streams.video:
+            self.container.close()
+            raise NoVideoStreamError("has no video stream (audio only?)", path=self.path,
+                                     hint="use `vidmm transcribe` for audio files")
+        self.stream = self.container.streams.video[0]
+        from .probe import is_still_image
+
+        if is_still_image(self.container.format.name, self.stream.codec_context.name, self.stream.frames):
+            self.container.close()
+            raise InputError("is a still image, not a video", path=self.path,
+                             hint="vidmm analyses video files; make a clip from the image first")
+        self.stream.thread_type = "AUTO"
+        self.time_base = float(self.stream.time_base) if self.stream.time_base else None
+        start = self.container.start_time
+        self.t0 = start / 1_000_000 if start not in (None, 0) else 0.0
+        rate = self.stream.average_rate or self.stream.guessed_rate
+        self.fps = float(rate) if rate else None
+        if self.stream.duration is not None and self.time_base:
+            self.duration = float(self.stream.duration * self.stream.time_base)
+        elif self.container.duration is not None:
+            self.duration = self.container.duration / 1_000_000
+        else:
+            self.duration = None
+        self.report = SampleReport(backend=self.name)
+        self._rotation: int | None = None
+        self._keyframe_times: list[float] | None = None
+        # One reformatter keeps its swscale context between frames (a new one per frame costs 2x).
+        from av.video.reformatter import VideoReformatter
+
+        self._reformatter = VideoReformatter()
+
+    def close(self):
+        self.container.close()
+
+    # -- decoding primitives -------------------------------------------------------------------
+    def _time_of(self, frame, fallback_index: int) -> float:
+        if frame.pts is not None and self.time_base:
+            return frame.pts * self.time_base - self.t0
+        if self.fps:
+            return fallback_index / self.fps
+        return 0.0
+
+    def _seek(self, t: float):
+        self.report.seeks += 1
+        target = t + self.t0
+        if self.time_base:
+            self.container.seek(max(int(target / self.time_base), 0), stream=self.stream, backward=True)
+        else:  # pragma: no cover - every stream we met has a time base
+            self.container.seek(max(int(target * 1_000_000), 0))
+
+    def _decode(self) -> Iterator:
+        """Decoded frames from the current position; stops quietly at a damaged tail."""
+        try:
+            for frame in self.container.decode(self.stream):
+                self.report.decoded += 1
+                yield frame
+        except self._av.error.FFmpegError as exc:
+            self.report.warnings.append(f"decoding stopped early: {exc.strerror or exc}")
+
+    def _convert(self, frame, size: int | None) -> np.ndarray:
+        w, h = scaled_size(frame.width, frame.height, size)
+        rgb = self._reformatter.reformat(frame, width=w, height=h, format="rgb24", interpolation="AREA")
+        rgb = rgb.to_ndarray()
+        if self._rotation is None:
+            self._rotation = int(getattr(frame, "rotation", 0) or 0)
+        return _rotate(rgb, self._rotation)
+
+    def _frame(self, frame, t: float, size: int | None) -> Frame:
+        index = round(t * self.fps) if self.fps else None
+        return Frame(self._convert(frame, size), Timecode(max(t, 0.0), index), index, bool(frame.key_frame))
+
+    # -- strategies ----------------------------------------------------------------------------
+    def keyframe_times(self) -> list[float]:
+        """Times of the stream's keyframes, read from packets without decoding (demux only)."""
+        if self._keyframe_times is None:
+            times = []
+            try:
+                for packet in self.container.demux(self.stream):
+                    ts = packet.pts if packet.pts is not None else packet.dts
+                    if packet.is_keyframe and ts is not None and self.time_base:
+                        times.append(ts * self.time_base - self.t0)
+            except self._av.error.FFmpegError as exc:
+                self.report.warnings.append(f"reading the packet index stopped early: {exc.strerror or exc}")
+            self._keyframe_times = sorted(times)
+            self.container.seek(0)
+        return self._keyframe_times
+
+    def _keyframe_before(self, keys: list[float], t: float) -> float | None:
+        i = bisect.bisect_right(keys, t + 1e-6) - 1
+        return keys[i] if i >= 0 else None
+
+    def at_times(self, targets: Sequence[float], size: int | None, exact: bool = True) -> Iterator[Frame]:
+        """For each target time, the frame shown then (nearest); with ``exact=False`` the nearest keyframe.
+
+        Seeks only when a keyframe lies between the decoder's position and the target: otherwise decoding
+        forward is cheaper than going back to a keyframe already passed.
+        """
+        targets = sorted(targets)
+        keys = self.keyframe_times() if len(targets) > 1 or not exact else []
+        if not exact:
+            if keys:  # snap each target to its nearest keyframe; decode only those
+                targets = sorted({keys[_nearest(keys, t)] for t in targets})
+            self.stream.codec_context.skip_frame = "NONKEY"
+        position = None  # time of the last decoded frame; None = must seek
+        decoder = None
+        prev = None  # (frame, time) of the last decoded frame before the target
+        last_yielded = None
+        n_decoded = 0
+        for target in targets:
+            key = self._keyframe_before(keys, target) if keys else None
+            if decoder is None or position is None or target < position:
+                must_seek = True
+            elif key is not None:
+                must_seek = key > position + 1e-6
+            else:
+                must_seek = target - position > FORWARD_DECODE_WINDOW
+            if must_seek:
+                self._seek(target)
+                decoder = self._decode()
+                prev = None
+            chosen = None
+            for frame in decoder:
+                t = self._time_of(frame, n_decoded)
+                n_decoded += 1
+                position = t
+                if t < target - 1e-6:
+                    prev = (frame, t)
+                    continue
+                # first frame at or after target: pick the nearer of it and the one before
+                chosen = prev if prev is not None and target - prev[1] <= t - target else (frame, t)
+                prev = (frame, t)
+                break
+            else:
+                decoder = None  # end of stream: the last frame stands for targets past the end
+                position = None
+                chosen = prev
+            if chosen is None:
+                continue
+            frame, t = chosen
+            if last_yielded is not None and abs(t - last_yielded) < 1e-6:
+                continue  # a clip shorter than the sampling: one frame serves several targets
+            last_yielded = t
+            yield self._frame(frame, t, size)
+
+    def keyframes(self, size: int | None, max_n: int | None) -> Iterator[Frame]:
+        """Only keyframes: the decoder skips everything else. With ``max_n``, an even subset of them."""
+        if max_n:
+            times = self.keyframe_times()
+            if len(times) > max_n:
+                picks = [times[int((i + 0.5) * len(times) / max_n)] for i in range(max_n)]
+                yield from self.at_times(picks, size, exact=False)
+                return
+        self.stream.codec_context.skip_frame = "NONKEY"
+        for i, frame in enumerate(self._decode()):
+            yield self._frame(frame, self._time_of(frame, i), size)
+
+
+class OpenCVReader:
+    """Sample frames with OpenCV: the fallback for files PyAV cannot open."""
+
+    name = "opencv"
+
+    def __init__(self, path: str | os.PathLike):
+        import cv2
+
+        self._cv2 = cv2
+        self.path = str(check_readable(path))
+        self.cap = cv2.VideoCapture(self.path)
+        if not self.cap.isOpened():
+            raise DecodeError("OpenCV cannot open the file", path=self.path)
+        self.fps = self.cap.get(cv2.CAP_PROP_FPS) or None
+        count = self.cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.duration = count / self.fps if self.fps and count > 0 else None
+        self.report = SampleReport(backend=self.name)
+
+    def close(self):
+        self.cap.release()
+
+    def _read(self):
+        ok, bgr = self.cap.read()
+        if not ok:
+            return None, None
+        self.report.decoded += 1
+        t = self.cap.get(self._cv2.CAP_PROP_POS_MSEC) / 1000.0
+        return bgr, t
+
+    def _frame(self, bgr, t: float, size: int | None) -> Frame:
+        cv2 = self._cv2
+        h, w = bgr.shape[:2]
+        sw, sh = scaled_size(w, h, size)
+        if (sw, sh) != (w, h):
+            bgr = cv2.resize(bgr, (sw, sh), interpolation=cv2.INTER_AREA)
+        index = round(t * self.fps) if self.fps else None
+        return Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), Timecode(max(t, 0.0), index), index, False)
+
+    def at_times(self, targets: Sequence[float], size: int | None, exact: bool = True) -> Iterator[Frame]:
+        cv2 = self._cv2
+        position = None
+        prev = None
+        last = None
+        for target in sorted(targets):
+            if position is None or target < position or target - position > FORWARD_DECODE_WINDOW:
+                self.report.seeks += 1
+                self.cap.set(cv2.CAP_PROP_POS_MSEC, max(target - 0.5, 0.0) * 1000)
+                prev = None
+            chosen = None
+            while True:
+                bgr, t = self._read()
+                if bgr is None:
+                    chosen, position = prev, None
+                    break
+                position = t
+                if t < target:
+                    prev = (bgr, t)
+                    continue
+                chosen = prev if prev is not None and target - prev[1] <= t - target else (bgr, t)
+                prev = (bgr, t)
+                break
+            if chosen is None or (last is not None and abs(chosen[1] - last) < 1e-6):
+                continue
+            last = chosen[1]
+            yield self._frame(chosen[0], chosen[1], size)
+
+    def keyframes(self, size: int | None, max_n: int | None) -> Iterator[Frame]:
+        # OpenCV cannot tell keyframes; approximate with one frame per second (or max_n uniform).
+        duration = self.duration or 0.0
+        n = max_n or max(1, int(duration))
+        yield from self.at_times(Sampling.uniform(n).targets(duration), size)
+
+
+BACKENDS = {"pyav": PyAVReader, "opencv": OpenCVReader}
+
+
+def open_reader(path: str | os.PathLike, backend: str | None = None):
+    """Open with the named backend, or PyAV falling back to OpenCV (raising PyAV's error if both fail)."""
+    if backend is not None:
+        if backend not in BACKENDS:
+            raise InputError(f"unknown decoding backend {backend!r}", hint=f"use one of {', '.join(BACKENDS)}")
+        return BACKENDS[backend](path)
+    try:
+        return PyAVReader(path)
+    except VidmmError as first:
+        # No fallback for what OpenCV cannot mend either: a path that is not a readable file, an
+        # audio-only file, a still image.
+        unreadable = first.path is None or not os.path.isfile(first.path) or not os.access(first.path, os.R_OK)
+        if unreadable or isinstance(first, NoVideoStreamError) or "still image" in first.message:
+            raise
+        try:
+            return OpenCVReader(path)
+        except Exception:  # noqa: BLE001 - the first error is the informative one
+            raise first from None
+
+
+def sample_frames(
+    path: str | os.PathLike,
+    sampling: Sampling,
+    size: int | None = 256,
+    backend: str | None = None,
+    report: SampleReport | None = None,
+) -> Iterator[Frame]:
+    """Yield the sampled frames of ``path`` in time order. Raises DecodeError if none can be decoded."""
+    reader = open_reader(path, backend)
+    count = 0
+    try:
+        if sampling.kind == "keyframes":
+            frames = reader.keyframes(size, sampling.n)
+        else:
+            duration = reader.duration
+            if duration is None or duration <= 0:
+                duration = (reader.fps and 1 / reader.fps) or 0.0
+            frames = reader.at_times(sampling.targets(duration), size, exact=sampling.exact)
+        for frame in frames:
+            count += 1
+            yield frame
+    finally:
+        reader.close()
+        if report is not None:
+            report.backend = reader.report.backend
+            report.decoded = reader.report.decoded
+            report.seeks = reader.report.seeks
+            report.warnings = list(reader.report.warnings)
+    if count == 0:
+        detail = reader.report.warnings[0] if reader.report.warnings else "no frame could be decoded"
+        raise DecodeError(detail, path=str(path), hint="the file may be truncated or damaged")
