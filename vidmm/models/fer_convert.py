@@ -78,8 +78,14 @@ def export_onnx(model_dir: str | Path, out: str | Path, atol: float = 1e-4) -> P
 
     The bytes depend on the torch version, so the registry accepts a rebuilt file by this numerical check.
     """
+    import importlib.util
+
     import onnxruntime as ort
     import torch
+
+    if importlib.util.find_spec("onnx") is None:  # torch's exporter needs it; the file is optional
+        raise ImportError("torch.onnx.export needs the onnx package", name="onnx")
+
     from vidmm.models.expression import load_torch_model
 
     model = load_torch_model(Path(model_dir))
