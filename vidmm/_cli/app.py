@@ -14,6 +14,7 @@ from .._version import __version__
 #: (name, one-line help) of every top-level command, in the order shown.
 COMMANDS = [
     ("info", "Probe: duration, fps, size, codecs, audio, rotation."),
+    ("models", "Which models are present, fetch missing ones, where they live."),
 ]
 
 FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
@@ -68,7 +69,10 @@ def build_app():
         common.OPTIONS.debug = debug
         common.OPTIONS.quiet = quiet
 
+    from .models_cmd import models_app
+
     app.command("info")(info)
+    app.add_typer(models_app, name="models")
     return app
 
 

@@ -176,3 +176,8 @@ def audio_features(samples: np.ndarray, sr: int = SAMPLE_RATE, window_s: float =
     matrix = np.asarray(rows, dtype=np.float32)
     times = np.asarray(starts, dtype=np.float64) * hop_s
     return AudioFeatures(times, window_s, names, matrix, activity, duration)
+
+
+def _activity_from_arrays(starts, ends, sound) -> list[tuple[Span, str]]:
+    """Rebuild the activity spans stored by the feature cache."""
+    return [(Span.of(a, b), "sound" if s else "silence") for a, b, s in zip(starts, ends, sound)]

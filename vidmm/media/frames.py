@@ -39,6 +39,7 @@ class Sampling:
     seconds: float | None = None
     spans: tuple[tuple[float, float], ...] = ()
     n_per_shot: int = 3
+    counts: tuple[int, ...] = ()  # per_shot: frames in each span (overrides n_per_shot)
     exact: bool = True  # False: take the keyframe nearest each target (much cheaper, less precise)
 
     @classmethod
@@ -58,11 +59,22 @@ class Sampling:
         return cls("keyframes", n=max_n, exact=False)
 
     @classmethod
-    def per_shot(cls, spans: Sequence[Span | tuple[float, float]], per_shot: int = 3, exact: bool = True):
+    def per_shot(
+        cls,
+        spans: Sequence[Span | tuple[float, float]],
+        per_shot: int | Sequence[int] = 3,
+        exact: bool = True,
+    ) -> Sampling:
+        """``per_shot`` frames spread inside each span: one count for all, or one count per span."""
         pairs = tuple(
             (float(s.start), float(s.end)) if isinstance(s, Span) else (float(s[0]), float(s[1])) for s in spans
         )
-        return cls("per_shot", spans=pairs, n_per_shot=max(1, int(per_shot)), exact=exact)
+        if isinstance(per_shot, int):
+            return cls("per_shot", spans=pairs, n_per_shot=max(1, per_shot), exact=exact)
+        counts = tuple(max(1, int(c)) for c in per_shot)
+        if len(counts) != len(pairs):
+            raise ValueError("per_shot needs one count per span")
+        return cls("per_shot", spans=pairs, counts=counts, exact=exact)
 
     def key(self) -> str:
         """A stable short text naming this sampling, for cache keys."""
@@ -73,6 +85,8 @@ class Sampling:
         if self.kind == "keyframes":
             return f"keyframes{self.n or ''}"
         spans = ",".join(f"{a:.3f}-{b:.3f}" for a, b in self.spans)
+        if self.counts:
+            return f"pershot{'/'.join(map(str, self.counts))}{'' if self.exact else 'k'}[{spans}]"
         return f"pershot{self.n_per_shot}{'' if self.exact else 'k'}[{spans}]"
 
     def targets(self, duration: float) -> list[float]:
@@ -85,9 +99,10 @@ class Sampling:
             return [i * self.seconds for i in range(count)]
         if self.kind == "per_shot":
             out = []
-            for a, b in self.spans:
+            counts = self.counts or (self.n_per_shot,) * len(self.spans)
+            for (a, b), k in zip(self.spans, counts):
                 length = max(b - a, 0.0)
-                out.extend(a + (i + 0.5) * length / self.n_per_shot for i in range(self.n_per_shot))
+                out.extend(a + (i + 0.5) * length / k for i in range(k))
             return sorted(out)
         return []
 

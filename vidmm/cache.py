@@ -1,0 +1,177 @@
+"""Embeddings and features on disk, so a second task or question on the same file decodes nothing.
+
+An entry is one safetensors file (arrays + string metadata; never pickle) under
+``<cache root>/<kind>/<key[:2]>/<key>.safetensors``. The key hashes the file's identity, the model's
+fingerprint and the sampling, so a changed file, another backbone or other sampling is another entry.
+
+File identity is cheap by default: size + mtime + a hash of three 1 MiB blocks (start, middle, end), so a
+4 GB file is not read twice. ``VIDMM_FULL_HASH=1`` hashes the whole file instead.
+
+Writes go to a temp file in the same folder, then ``os.replace``: a killed writer leaves at worst a
+stray temp file (swept later), never a torn entry, and concurrent writers of one entry both write whole
+files. A damaged entry is dropped and rebuilt. Past the size cap (``VIDMM_CACHE_MAX_MB``, default 2048)
+the least recently used entries go first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+_BLOCK = 1 << 20
+DEFAULT_MAX_MB = 2048
+
+
+def default_root() -> Path:
+    env = os.environ.get("VIDMM_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("vidmm"))
+
+
+def file_identity(path: str | os.PathLike, full: bool | None = None) -> str:
+    """A hex digest naming the file's content (see module doc for what is read)."""
+    full = os.environ.get("VIDMM_FULL_HASH") == "1" if full is None else full
+    st = os.stat(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        if full:
+            for block in iter(lambda: f.read(_BLOCK), b""):
+                h.update(block)
+            return "f" + h.hexdigest()[:31]
+        h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+        for offset in sorted({0, max(st.st_size // 2 - _BLOCK // 2, 0), max(st.st_size - _BLOCK, 0)}):
+            f.seek(offset)
+            h.update(f.read(_BLOCK))
+    return "s" + h.hexdigest()[:31]
+
+
+def make_key(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:40]
+
+
+@dataclass
+class CacheInfo:
+    root: str
+    entries: int
+    bytes: int
+    max_bytes: int
+
+    def to_dict(self) -> dict:
+        return {"root": self.root, "entries": self.entries, "bytes": self.bytes, "max_bytes": self.max_bytes}
+
+
+class Cache:
+    """A folder of safetensors entries. ``Cache(enabled=False)`` stores nothing and finds nothing."""
+
+    def __init__(self, root: str | os.PathLike | None = None, max_mb: float | None = None, enabled: bool = True):
+        self.root = Path(root) if root is not None else default_root()
+        if max_mb is None:
+            max_mb = float(os.environ.get("VIDMM_CACHE_MAX_MB", DEFAULT_MAX_MB))
+        self.max_bytes = int(max_mb * (1 << 20))
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / f"{key}.safetensors"
+
+    def get(self, kind: str, key: str) -> tuple[dict[str, np.ndarray], dict] | None:
+        """(arrays, metadata) or None. A damaged entry is removed and reported as a miss."""
+        if not self.enabled:
+            return None
+        path = self._path(kind, key)
+        if not path.exists():
+            self.misses += 1
+            return None
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(path), framework="numpy") as f:
+                meta = json.loads((f.metadata() or {}).get("vidmm", "{}"))
+                arrays = {name: f.get_tensor(name) for name in f.keys()}
+        except Exception:  # noqa: BLE001 - any damage means: rebuild
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.misses += 1
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: evicted last
+        self.hits += 1
+        return arrays, meta
+
+    def put(self, kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict | None = None) -> None:
+        if not self.enabled:
+            return
+        from safetensors.numpy import save
+
+        path = self._path(kind, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = save(
+            {k: np.ascontiguousarray(v) for k, v in arrays.items()},
+            metadata={"vidmm": json.dumps(meta or {})},
+        )
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self.evict()
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        out = []
+        if not self.root.exists():
+            return out
+        for p in self.root.rglob("*"):
+            if not p.is_file():
+                continue
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            if p.name.startswith(".tmp-") and time.time() - st.st_mtime > 3600:
+                with contextlib.suppress(OSError):
+                    p.unlink()  # a writer killed long ago left this
+                continue
+            if p.suffix == ".safetensors":
+                out.append((st.st_mtime, st.st_size, p))
+        return out
+
+    def evict(self) -> int:
+        """Remove least recently used entries until the cache fits its cap. Returns entries removed."""
+        entries = self._entries()
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for _, size, p in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            with contextlib.suppress(OSError):
+                p.unlink()
+                total -= size
+                removed += 1
+        return removed
+
+    def info(self) -> CacheInfo:
+        entries = self._entries()
+        return CacheInfo(str(self.root), len(entries), sum(s for _, s, _ in entries), self.max_bytes)
+
+    def clear(self) -> int:
+        entries = self._entries()
+        for _, _, p in entries:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        return len(entries)

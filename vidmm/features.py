@@ -1,0 +1,215 @@
+"""The one place where files become features: probe, shots, sampled frame embeddings, audio features.
+
+Tasks ask an `Extractor` for features and never decode or load models themselves. Everything costly is
+kept in the on-disk `Cache`, keyed by the file's content, the model fingerprint and the sampling, so a
+second task or question on the same file decodes nothing:
+
+    file -> probe -> shots -> sampled frames -> backbone embeddings (cached) -> task
+                  -> audio -> librosa features (cached)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cache import Cache, file_identity, make_key
+from .errors import DecodeError, InputError
+from .media import shots as shots_mod
+from .media.audio import FEATURES_VERSION, AudioFeatures
+from .media.frames import Frame, Sampling
+from .media.probe import MediaInfo
+from .timecode import Span, Timecode
+
+#: At least this many frames per shot, one more per SECONDS_PER_FRAME of a long shot, at most MAX_FRAMES.
+FRAMES_PER_SHOT = 3
+SECONDS_PER_FRAME = 2.0
+MAX_FRAMES = 32
+#: Side of the frames handed to the backbone (its own preprocessing crops/resizes from here).
+FRAME_SIZE = 256
+
+
+@dataclass
+class FrameEmbeddings:
+    """Embeddings of the sampled frames of one video, with their times and shots."""
+
+    times: np.ndarray  # (N,) seconds
+    vectors: np.ndarray  # (N, D) unit-norm
+    shot: np.ndarray  # (N,) index of the shot each frame is in
+    sampling: str
+    fingerprint: str
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def in_span(self, span: Span) -> np.ndarray:
+        return (self.times >= span.start.seconds) & (self.times < max(span.end.seconds, span.start.seconds + 1e-6))
+
+
+class Extractor:
+    """Features of media files, computed once and cached. Models load on first use, once."""
+
+    def __init__(
+        self,
+        backbone=None,
+        cache: Cache | None = None,
+        device: str = "cpu",
+        max_frames: int = MAX_FRAMES,
+        fps: float | None = None,
+        frames_per_shot: int = FRAMES_PER_SHOT,
+    ):
+        self._backbone_spec = backbone
+        self._backbone = None if backbone is None or isinstance(backbone, str | os.PathLike) else backbone
+        self.cache = cache if cache is not None else Cache()
+        self.device = device
+        self.max_frames = max(1, int(max_frames))
+        self.fps = fps
+        self.frames_per_shot = max(1, int(frames_per_shot))
+        self._ids: dict[str, str] = {}
+        self._probes: dict[str, MediaInfo] = {}
+        self._audio: dict[str, np.ndarray | None] = {}
+        self.decoded_frames = 0  # frames decoded by this extractor (0 when everything came from the cache)
+
+    # -- models ---------------------------------------------------------------------------------
+    @property
+    def backbone(self):
+        if self._backbone is None:
+            from .models.backbones import load_backbone
+
+            self._backbone = load_backbone(self._backbone_spec, device=self.device)
+        return self._backbone
+
+    # -- per file -------------------------------------------------------------------------------
+    def identity(self, path: str) -> str:
+        key = os.path.abspath(path)
+        if key not in self._ids:
+            from .media.source import check_readable
+
+            check_readable(path)
+            self._ids[key] = file_identity(path)
+        return self._ids[key]
+
+    def probe(self, path: str) -> MediaInfo:
+        key = os.path.abspath(path)
+        if key not in self._probes:
+            from .media.probe import probe
+
+            self._probes[key] = probe(path)
+        return self._probes[key]
+
+    def require_video(self, path: str) -> MediaInfo:
+        info = self.probe(path)
+        if info.kind == "image":
+            raise InputError("is a still image, not a video", path=path,
+                             hint="vidmm analyses video files; make a clip from the image first")
+        if not info.has_video:
+            raise InputError("has no video stream (audio only?)", path=path,
+                             hint="use `vidmm transcribe` for audio files")
+        return info
+
+    def shots(self, path: str) -> list[shots_mod.Shot]:
+        """Shot spans covering the video (cached)."""
+        info = self.require_video(path)
+        key = make_key(self.identity(path), shots_mod.VERSION)
+        hit = self.cache.get("shots", key)
+        if hit is not None:
+            arrays, _ = hit
+            starts, ends, scores = arrays["start"], arrays["end"], arrays["score"]
+        else:
+            found = shots_mod.detect_shots(path, info.duration)
+            starts = np.array([s.start for s in found], dtype=np.float64)
+            ends = np.array([s.end for s in found], dtype=np.float64)
+            scores = np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)
+            self.cache.put("shots", key, {"start": starts, "end": ends, "score": scores})
+        return [
+            shots_mod.Shot(i, Span(Timecode(float(a)), Timecode(float(b))), None if np.isnan(c) else float(c))
+            for i, (a, b, c) in enumerate(zip(starts, ends, scores))
+        ]
+
+    def sampling_for(self, path: str, shots: list[shots_mod.Shot] | None = None) -> Sampling:
+        """The default sampling: a few frames inside each shot (or every 1/fps s), at most max_frames."""
+        info = self.require_video(path)
+        duration = info.duration or 0.0
+        if self.fps:
+            n = max(1, min(self.max_frames, int(duration * self.fps) or 1))
+            return Sampling.uniform(n)
+        shots = shots if shots is not None else self.shots(path)
+        if len(shots) > self.max_frames:
+            return Sampling.uniform(self.max_frames)
+        want = [max(self.frames_per_shot, round(s.span.duration / SECONDS_PER_FRAME)) for s in shots]
+        while sum(want) > self.max_frames:  # trim the longest shots first, never below one frame
+            i = int(np.argmax(want))
+            if want[i] == 1:
+                break
+            want[i] -= 1
+        return Sampling.per_shot([s.span for s in shots], per_shot=want)
+
+    def frames(self, path: str, sampling: Sampling | None = None, size: int | None = FRAME_SIZE) -> list[Frame]:
+        """Decoded frames (not cached: only embeddings are). For thumbnails and face analysis."""
+        from .media.frames import SampleReport, sample_frames
+
+        self.require_video(path)
+        sampling = sampling or self.sampling_for(path)
+        report = SampleReport()
+        frames = list(sample_frames(path, sampling, size=size, report=report))
+        self.decoded_frames += report.decoded
+        return frames
+
+    def frame_embeddings(self, path: str, sampling: Sampling | None = None) -> FrameEmbeddings:
+        """Backbone embeddings of the sampled frames, from the cache when present."""
+        shots = self.shots(path)
+        sampling = sampling or self.sampling_for(path, shots)
+        bb = self.backbone
+        key = make_key(self.identity(path), bb.fingerprint, sampling.key(), FRAME_SIZE)
+        hit = self.cache.get("frames", key)
+        if hit is not None:
+            arrays, _ = hit
+            times, vectors = arrays["times"], arrays["vectors"]
+        else:
+            frames = self.frames(path, sampling)
+            if not frames:
+                raise DecodeError("no frame could be decoded", path=path)
+            times = np.array([f.seconds for f in frames], dtype=np.float64)
+            vectors = bb.encode_frames([f.image for f in frames]).astype(np.float32)
+            self.cache.put("frames", key, {"times": times, "vectors": vectors},
+                           {"file": os.path.basename(path), "backbone": bb.fingerprint, "sampling": sampling.key()})
+        starts = np.array([s.start for s in shots])
+        shot_idx = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, len(shots) - 1)
+        return FrameEmbeddings(times, vectors, shot_idx, sampling.key(), bb.fingerprint)
+
+    def audio(self, path: str) -> np.ndarray | None:
+        """16 kHz mono samples (kept in memory for this extractor), or None without an audio track."""
+        key = os.path.abspath(path)
+        if key not in self._audio:
+            from .media.audio import load_audio
+
+            self._audio[key] = load_audio(path)
+        return self._audio[key]
+
+    def audio_features(self, path: str) -> AudioFeatures | None:
+        """librosa features per window (cached), or None when the file has no audio track."""
+        info = self.probe(path)
+        if not info.has_audio:
+            return None
+        key = make_key(self.identity(path), FEATURES_VERSION)
+        hit = self.cache.get("audio", key)
+        if hit is not None:
+            arrays, meta = hit
+            from .media.audio import _activity_from_arrays
+
+            return AudioFeatures(arrays["times"], meta["window_s"], meta["names"], arrays["matrix"],
+                                 _activity_from_arrays(arrays["act_start"], arrays["act_end"], arrays["act_sound"]),
+                                 meta["duration"])
+        from .media.audio import audio_features
+
+        samples = self.audio(path)
+        feats = audio_features(samples if samples is not None else np.zeros(0, np.float32))
+        self.cache.put("audio", key, {
+            "times": feats.times, "matrix": feats.matrix,
+            "act_start": np.array([s.start.seconds for s, _ in feats.activity], dtype=np.float64),
+            "act_end": np.array([s.end.seconds for s, _ in feats.activity], dtype=np.float64),
+            "act_sound": np.array([k == "sound" for _, k in feats.activity], dtype=np.uint8),
+        }, {"window_s": feats.window_s, "names": feats.names, "duration": feats.duration})
+        return feats
