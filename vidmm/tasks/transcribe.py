@@ -1,0 +1,399 @@
+"""Speech to text: `transcribe(path_or_audio)` -> TranscriptResult (segments, words, language).
+
+The pipeline, and why each step is there:
+
+1. Audio: 16 kHz mono float32 from ``vidmm.media.audio.load_audio`` (no audio track -> empty result
+   with a note, not an error). Two stereo channels that are independent recordings with speech on
+   both (one microphone per speaker) are transcribed one channel at a time: mixed, overlapping voices
+   turn into nonsense, apart each is clean.
+2. Speech gate: Silero VAD plus an energy gate (``vidmm.models.vad``). Without speech Whisper is never
+   run: the answer is an empty transcript in milliseconds, and nothing can be invented.
+3. Whisper (faster-whisper, VAD-filtered, beam search, no conditioning on previous text, which is the
+   main source of run-away repetition).
+4. Hallucination screen: segments that are repetitive (compression ratio), that the model itself
+   thinks are not speech, that it has very low confidence in, or that are one of Whisper's stock
+   phrases decoded with weak confidence, are dropped (and listed with the reason).
+5. Language: an English-only model (the default tiny.en) turns any language into English-looking
+   text. Its average log-probability is the tell: English speech scores above it, other languages
+   below. Such speech is reported as ``language: "unknown"`` with a warning and no text. A multilingual
+   model detects the language itself and transcribes in it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..models.vad import SAMPLE_RATE, VadSettings, is_silent, speech_seconds, speech_spans
+from ..timecode import Span
+
+# --- Hallucination screen. Whisper's own fallback thresholds are 2.4 / -1.0 / 0.6; the no-speech rule
+# is stricter than Whisper's (-1.0): applause decoded as "Yay!" had no_speech_prob 0.71 and -0.83.
+MAX_COMPRESSION_RATIO = 2.4
+MIN_AVG_LOGPROB = -1.0
+NO_SPEECH_PROB = 0.6
+NO_SPEECH_MAX_LOGPROB = -0.5
+#: Stock phrases Whisper produces from noise (kitchen clatter gave "Thank you." twice at -0.55).
+#: Dropped only when decoded with less confidence than this; clearly spoken thanks stay.
+STOCK_PHRASE_MAX_LOGPROB = -0.45
+STOCK_PHRASES = frozenset({
+    "thank you", "thank you very much", "thanks", "thanks for watching", "thank you for watching",
+    "thank you so much for watching", "please subscribe", "you", "bye", "bye bye", "okay", "oh",
+    "subtitles by the amara org community", "so", "the end",
+})
+
+# --- Language screen for English-only models: duration-weighted average log-probability of the
+# segments kept. Measured with tiny.en (see tests/test_transcribe.py and benchmarks/transcribe.py):
+# English speech files -0.27 to -0.58 (worst: "one two three", 2.7 s), Mandarin (sr_chinese.flac)
+# -0.74; synthetic German -0.74, Russian -0.76, Mandarin -0.71. The threshold sits between.
+NON_ENGLISH_MAX_LOGPROB = -0.65
+#: A multilingual model's language detection below this probability is reported as uncertain.
+LANGUAGE_MIN_PROBABILITY = 0.5
+#: Less speech than this (seconds) is not worth a Whisper pass.
+MIN_SPEECH_S = 0.2
+#: Tokens allowed per second of speech in a 30 s window (fast English is ~5, timestamps included).
+#: Without a cap, speech the model cannot read (another language) is decoded into 448-token loops,
+#: retried at every fallback temperature: 40 s for 8 s of Mandarin, against 3 s with the cap.
+TOKENS_PER_SPEECH_S = 10
+#: Whisper retries a window at higher temperature when its decode is repetitive or unsure. Three
+#: steps instead of faster-whisper's six: 10 s of speech the model cannot read took 18 s with six
+#: (sampling 5 candidates each time), 6 s with three; clear speech never gets past 0.0.
+FALLBACK_TEMPERATURES = (0.0, 0.4, 0.8)
+
+ChannelMode = str  # "auto" | "mix" | "split"
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text,
+                "probability": round(self.probability, 3)}
+
+
+@dataclass
+class TranscriptSegment:
+    """One stretch of speech as Whisper decoded it, with the confidences the screens use."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float = 1.0
+    temperature: float = 0.0
+    words: list[Word] = field(default_factory=list)
+    channel: int | None = None  # set when stereo channels were transcribed apart
+
+    @property
+    def span(self) -> Span:
+        return Span.of(self.start, self.end)
+
+    @property
+    def duration(self) -> float:
+        return max(self.end - self.start, 0.0)
+
+    def to_dict(self, words: bool = False, scores: bool = False) -> dict:
+        d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text}
+        if self.channel is not None:
+            d["channel"] = self.channel
+        if scores:
+            d["avg_logprob"] = round(self.avg_logprob, 4)
+            d["no_speech_prob"] = round(self.no_speech_prob, 4)
+        if words:
+            d["words"] = [w.to_dict() for w in self.words]
+        return d
+
+
+@dataclass
+class DroppedSegment:
+    """A decoded segment the screens rejected. Its text is kept for debugging, never in the output."""
+
+    segment: TranscriptSegment
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.segment.start, 3), "end": round(self.segment.end, 3), "reason": self.reason}
+
+
+@dataclass
+class TranscriptResult:
+    file: str | None
+    duration: float
+    segments: list[TranscriptSegment]
+    language: str | None  # "en", another ISO code, "unknown" (speech, probably not English), None (no speech)
+    language_probability: float | None = None
+    model: str = ""
+    speech: list[Span] = field(default_factory=list)
+    dropped: list[DroppedSegment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warning: str | None = None
+    avg_logprob: float | None = None  # duration-weighted, over the segments that passed the screen
+    elapsed_s: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments).strip()
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def has_speech(self) -> bool:
+        return bool(self.speech)
+
+    def cues(self) -> list[tuple[float, float, str]]:
+        """(start, end, text) per segment, what subtitle writers need."""
+        return [(s.start, s.end, s.text) for s in self.segments]
+
+    def to_dict(self, words: bool = False, scores: bool = False) -> dict:
+        """The JSON document of ../shared/CLI.md (``transcript`` always present, empty when nothing was said)."""
+        d: dict[str, Any] = {"vidmm": __version__, "task": "transcribe", "file": self.file,
+                             "duration": round(self.duration, 3), "models": {"asr": self.model},
+                             "language": self.language}
+        if self.language_probability is not None:
+            d["language_probability"] = round(self.language_probability, 3)
+        d["text"] = self.text
+        d["transcript"] = [s.to_dict(words=words, scores=scores) for s in self.segments]
+        d["speech"] = [s.to_dict() for s in self.speech]
+        if self.avg_logprob is not None:
+            d["avg_logprob"] = round(self.avg_logprob, 4)
+        if self.dropped:
+            d["dropped"] = [x.to_dict() for x in self.dropped]
+        if self.notes:
+            d["notes"] = list(self.notes)
+        if self.warning:
+            d["warning"] = self.warning
+        d["elapsed_s"] = round(self.elapsed_s, 3)
+        return d
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).replace("'", "").split())
+
+
+def max_new_tokens(speech_s: float) -> int:
+    """The decoding length cap for a window holding ``speech_s`` seconds of speech (see TOKENS_PER_SPEECH_S)."""
+    return int(np.clip(TOKENS_PER_SPEECH_S * min(speech_s, 30.0) + 32, 64, 440))
+
+
+def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings, word_timestamps: bool,
+            language: str | None, beam_size: int, channel: int | None) -> tuple[list[TranscriptSegment], Any]:
+    lang = language or (None if model.multilingual else "en")
+    segments, info = model.whisper.transcribe(
+        np.ascontiguousarray(audio, dtype=np.float32), language=lang, beam_size=beam_size,
+        condition_on_previous_text=False, vad_filter=True, vad_parameters=settings.to_faster_whisper(),
+        word_timestamps=word_timestamps, max_new_tokens=max_new_tokens(speech_s),
+        temperature=list(FALLBACK_TEMPERATURES))
+    out = []
+    for s in segments:  # a generator: decoding happens here
+        words = [Word(float(w.start), float(w.end), w.word.strip(), float(w.probability)) for w in (s.words or [])]
+        out.append(TranscriptSegment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob),
+                                     float(s.no_speech_prob), float(s.compression_ratio),
+                                     float(s.temperature or 0.0), words, channel))
+    return out, info
+
+
+def screen_segment(seg: TranscriptSegment) -> str | None:
+    """Why a decoded segment is not trusted as speech, or None if it is."""
+    if not _normalise(seg.text):
+        return "empty"
+    if seg.compression_ratio > MAX_COMPRESSION_RATIO:
+        return "repetitive"
+    if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < NO_SPEECH_MAX_LOGPROB:
+        return "probably not speech"
+    if seg.avg_logprob < MIN_AVG_LOGPROB:
+        return "low confidence"
+    if _normalise(seg.text) in STOCK_PHRASES and seg.avg_logprob < STOCK_PHRASE_MAX_LOGPROB:
+        return "stock phrase from noise"
+    return None
+
+
+def weighted_logprob(segments: list[TranscriptSegment]) -> float | None:
+    if not segments:
+        return None
+    d = np.array([max(s.duration, 0.02) for s in segments])
+    lp = np.array([s.avg_logprob for s in segments])
+    return float((d * lp).sum() / d.sum())
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Sorted union of possibly overlapping spans (speech heard on either channel)."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: s.start.seconds):
+        if out and s.start.seconds <= out[-1].end.seconds:
+            out[-1] = Span(out[-1].start, max(out[-1].end, s.end))
+        else:
+            out.append(s)
+    return out
+
+
+def _to_mono(audio: np.ndarray) -> np.ndarray:
+    return audio if audio.ndim == 1 else audio.mean(axis=0)
+
+
+def transcribe(
+    source: str | os.PathLike | np.ndarray,
+    model=None,
+    *,
+    sr: int = SAMPLE_RATE,
+    word_timestamps: bool = False,
+    language: str | None = None,
+    channels: ChannelMode = "auto",
+    beam_size: int = 5,
+    vad: VadSettings | None = None,
+) -> TranscriptResult:
+    """Transcribe a media file, or 16 kHz float32 audio (mono ``(n,)`` or channels-first ``(c, n)``).
+
+    ``model``: a :class:`vidmm.models.speech.SpeechModel`, a model name/path, or None for the default
+    (loaded once per process). ``language``: force a language (multilingual models only).
+    ``channels``: "auto" transcribes independent stereo channels apart, "mix" never, "split" always.
+    """
+    from ..models.speech import SpeechModel, load_speech_model
+
+    if channels not in ("auto", "mix", "split"):
+        raise ValueError(f"channels must be auto, mix or split, not {channels!r}")
+    if not isinstance(model, SpeechModel):
+        model = load_speech_model(model)
+    if language is not None and not model.multilingual and language != "en":
+        from ..errors import UsageError
+
+        raise UsageError(f"speech model {model.name} is English-only; it cannot transcribe {language!r}",
+                         hint="pass --asr-model with a multilingual model, e.g. small")
+    settings = vad or VadSettings()
+    start_time = time.perf_counter()
+    file = None if isinstance(source, np.ndarray) else str(source)
+    result = TranscriptResult(file=file, duration=0.0, segments=[], language=None, model=model.name)
+
+    audio = _load(source, sr, channels)
+    if audio is None:
+        from ..media.probe import probe
+
+        result.duration = float(probe(source).duration or 0.0)
+        result.notes.append("no audio track")
+        result.elapsed_s = time.perf_counter() - start_time
+        return result
+    result.duration = audio.shape[-1] / sr
+
+    tracks = _tracks(audio, sr, channels, settings)
+    result.speech = _merge([s for _, spans in tracks for s in spans])
+    if len(tracks) > 1:
+        result.notes.append(f"{len(tracks)} independent audio channels transcribed separately")
+    if speech_seconds(result.speech) < MIN_SPEECH_S:
+        result.notes.append("silent" if all(is_silent(t, sr) for t, _ in tracks) else "no speech detected")
+        result.elapsed_s = time.perf_counter() - start_time
+        return result
+
+    decoded: list[TranscriptSegment] = []
+    info = None
+    for ch, (track, spans) in enumerate(tracks):
+        if speech_seconds(spans) < MIN_SPEECH_S:
+            continue
+        segs, info = _decode(model, track, speech_seconds(spans), settings, word_timestamps, language,
+                             beam_size, ch if len(tracks) > 1 else None)
+        decoded.extend(segs)
+    decoded.sort(key=lambda s: (s.start, s.channel or 0))
+    for seg in decoded:
+        seg.end = min(seg.end, result.duration)
+        reason = screen_segment(seg)
+        if reason:
+            result.dropped.append(DroppedSegment(seg, reason))
+        else:
+            result.segments.append(seg)
+    result.avg_logprob = weighted_logprob(result.segments)
+    _judge_language(result, model, info)
+    if not result.segments and not result.warning:
+        result.notes.append("sound the speech detector took for speech, but nothing was said clearly")
+    result.elapsed_s = time.perf_counter() - start_time
+    return result
+
+
+def _load(source, sr: int, channels: ChannelMode) -> np.ndarray | None:
+    """Audio as (n,) mono, or (2, n) when the channels may be transcribed apart."""
+    if isinstance(source, np.ndarray):
+        audio = np.asarray(source, dtype=np.float32)
+        if audio.ndim == 2 and audio.shape[0] > audio.shape[1]:
+            raise ValueError("audio arrays are channels-first: (channels, samples)")
+        return audio
+    from ..media.audio import load_audio
+
+    if channels != "mix":
+        from ..media.probe import probe
+
+        info = probe(source)
+        if info.audio is None:
+            return None
+        if info.audio.channels == 2:
+            from ..media.audio_channels import load_audio_channels
+
+            return load_audio_channels(source, sr)
+    return load_audio(source, sr)
+
+
+def _tracks(audio: np.ndarray, sr: int, channels: ChannelMode,
+            settings: VadSettings) -> list[tuple[np.ndarray, list[Span]]]:
+    """The signals to transcribe, each with its speech spans: the mix, or each channel of a split."""
+    if audio.ndim == 2 and audio.shape[0] >= 2 and channels != "mix":
+        from ..media.audio_channels import independent_channels
+
+        if channels == "split" or independent_channels(audio):
+            tracks = [(audio[c], speech_spans(audio[c], sr, settings)) for c in range(audio.shape[0])]
+            # Split only when speech is heard on both: one silent channel means a plain mono recording.
+            if channels == "split" or all(speech_seconds(spans) >= MIN_SPEECH_S for _, spans in tracks):
+                return tracks
+    mono = np.ascontiguousarray(_to_mono(audio), dtype=np.float32)
+    return [(mono, speech_spans(mono, sr, settings))]
+
+
+#: Reasons that mean "speech the model could not read", as opposed to "not speech at all".
+UNREADABLE = ("low confidence", "repetitive")
+#: This much unreadable speech (seconds) with nothing readable makes an English-only model say so.
+UNREADABLE_MIN_S = 1.0
+
+
+def _judge_language(result: TranscriptResult, model, info) -> None:
+    if model.multilingual:
+        if not result.segments:
+            return
+        result.language = getattr(info, "language", None)
+        result.language_probability = getattr(info, "language_probability", None)
+        if result.language_probability is not None and result.language_probability < LANGUAGE_MIN_PROBABILITY:
+            result.warning = (f"language uncertain: {result.language} with probability "
+                              f"{result.language_probability:.2f}")
+        return
+    if not result.segments:
+        unreadable = sum(d.segment.duration for d in result.dropped if d.reason in UNREADABLE)
+        if unreadable >= UNREADABLE_MIN_S:
+            result.language = "unknown"
+            result.warning = (
+                f"speech heard ({unreadable:.1f} s) could not be transcribed reliably: it is probably not "
+                f"English, which is all the speech model {model.name} knows, or too noisy; use --asr-model "
+                f"with a multilingual model (e.g. small) if it is another language")
+        return
+    lp = result.avg_logprob
+    if lp is not None and lp < NON_ENGLISH_MAX_LOGPROB:
+        heard = sum(s.duration for s in result.segments)
+        result.language = "unknown"
+        result.warning = (
+            f"speech heard ({heard:.1f} s) is probably not English (average log-probability {lp:.2f} < "
+            f"{NON_ENGLISH_MAX_LOGPROB}); the speech model {model.name} knows English only, so no text is "
+            f"given: use --asr-model with a multilingual model (e.g. small) to transcribe it")
+        result.dropped.extend(DroppedSegment(s, "probably not English") for s in result.segments)
+        result.dropped.sort(key=lambda x: x.segment.start)
+        result.segments = []
+        return
+    result.language = "en"
