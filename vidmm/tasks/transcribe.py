@@ -308,7 +308,8 @@ def transcribe(
         decoded.extend(segs)
     decoded.sort(key=lambda s: (s.start, s.channel or 0))
     for seg in decoded:
-        seg.end = min(seg.end, result.duration)
+        seg.end = min(seg.end, result.duration)  # VAD padding can reach past the end of the audio
+        seg.start = min(seg.start, seg.end)
         reason = screen_segment(seg)
         if reason:
             result.dropped.append(DroppedSegment(seg, reason))
@@ -389,9 +390,9 @@ def _judge_language(result: TranscriptResult, model, info) -> None:
         heard = sum(s.duration for s in result.segments)
         result.language = "unknown"
         result.warning = (
-            f"speech heard ({heard:.1f} s) is probably not English (average log-probability {lp:.2f} < "
-            f"{NON_ENGLISH_MAX_LOGPROB}); the speech model {model.name} knows English only, so no text is "
-            f"given: use --asr-model with a multilingual model (e.g. small) to transcribe it")
+            f"speech heard ({heard:.1f} s) is probably not English, or too noisy or overlapped to read (average "
+            f"log-probability {lp:.2f} < {NON_ENGLISH_MAX_LOGPROB}); the speech model {model.name} knows English "
+            f"only, so no text is given: use --asr-model with a multilingual model (e.g. small) for other languages")
         result.dropped.extend(DroppedSegment(s, "probably not English") for s in result.segments)
         result.dropped.sort(key=lambda x: x.segment.start)
         result.segments = []

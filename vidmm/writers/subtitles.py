@@ -88,3 +88,21 @@ def split_long_cue(words: Sequence[tuple[float, float, str]], max_chars: int = L
     if cur:
         cues.append((cur[0][0], cur[-1][1], " ".join(x[2] for x in cur)))
     return cues
+
+
+def split_by_length(start: float, end: float, text: str, max_chars: int = LINE_WIDTH * MAX_LINES) -> list[Cue]:
+    """Cut a long cue without word timings at word boundaries, sharing its time in proportion to length."""
+    words = text.split()
+    chunks: list[list[str]] = [[]]
+    for w in words:
+        if chunks[-1] and len(" ".join([*chunks[-1], w])) > max_chars:
+            chunks.append([])
+        chunks[-1].append(w)
+    total = sum(len(" ".join(c)) for c in chunks) or 1
+    cues, t = [], float(start)
+    for c in chunks:
+        piece = " ".join(c)
+        dt = (float(end) - float(start)) * len(piece) / total
+        cues.append((t, t + dt, piece))
+        t += dt
+    return cues

@@ -10,20 +10,23 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .subtitles import LINE_WIDTH, MAX_LINES, Cue, split_long_cue, to_srt, to_vtt
+from .subtitles import LINE_WIDTH, MAX_LINES, Cue, split_by_length, split_long_cue, to_srt, to_vtt
 
 #: A segment longer than this (characters) is cut into several subtitle cues when word times are known.
 MAX_CUE_CHARS = LINE_WIDTH * MAX_LINES
 
 
 def transcript_cues(result) -> list[Cue]:
-    """Subtitle cues: one per segment, long segments cut at word boundaries when word times are known."""
+    """Subtitle cues: one per segment; long segments are cut at word boundaries, timed by the word
+    timestamps when known, else in proportion to their length."""
     cues: list[Cue] = []
     for seg in result.segments:
-        if seg.words and len(seg.text) > MAX_CUE_CHARS:
+        if len(seg.text) <= MAX_CUE_CHARS:
+            cues.append((seg.start, seg.end, seg.text))
+        elif seg.words:
             cues.extend(split_long_cue([(w.start, w.end, w.text) for w in seg.words], MAX_CUE_CHARS))
         else:
-            cues.append((seg.start, seg.end, seg.text))
+            cues.extend(split_by_length(seg.start, seg.end, seg.text, MAX_CUE_CHARS))
     return cues
 
 
