@@ -71,6 +71,7 @@ def transcribe(
         "--channels", help="auto: transcribe independent stereo channels (one speaker each) apart; "
                            "mix: always mix to mono; split: always apart.")] = "auto",
     device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write cached transcripts.")] = False,
 ) -> None:
     """Speech to text (txt/srt/vtt/json), with timestamps, language and voice-activity filtering."""
     from ..errors import UsageError
@@ -101,8 +102,13 @@ def transcribe(
     docs: list[dict] = []
     file_formats = (list(FORMATS) if fmt == "all" else [fmt or _DEFAULT_FILE_FORMAT]) if output_dir else []
 
+    from ..cache import Cache
+
+    cache = Cache(enabled=not no_cache)
+
     def compute(path: str):
-        return run_transcribe(path, model, word_timestamps=words_needed, language=language, channels=channels)
+        return run_transcribe(path, model, word_timestamps=words_needed, language=language, channels=channels,
+                              cache=cache)
 
     def render(result) -> None:
         for f in file_formats:

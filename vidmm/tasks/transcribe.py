@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,8 @@ TOKENS_PER_SPEECH_S = 10
 FALLBACK_TEMPERATURES = (0.0, 0.4, 0.8)
 
 ChannelMode = str  # "auto" | "mix" | "split"
+#: Bump when anything above changes what a transcript contains, so cached transcripts are redone.
+TRANSCRIBE_VERSION = "transcribe-v1"
 
 
 @dataclass
@@ -179,6 +181,29 @@ class TranscriptResult:
         return d
 
 
+    # -- the cache record: everything, including scores and dropped text, as plain JSON ----------
+    def to_record(self) -> dict:
+        return {"file": self.file, "duration": self.duration, "language": self.language,
+                "language_probability": self.language_probability, "model": self.model,
+                "segments": [asdict(s) for s in self.segments],
+                "dropped": [{"segment": asdict(d.segment), "reason": d.reason} for d in self.dropped],
+                "speech": [[s.start.seconds, s.end.seconds] for s in self.speech],
+                "notes": self.notes, "warning": self.warning, "avg_logprob": self.avg_logprob}
+
+    @classmethod
+    def from_record(cls, d: dict) -> TranscriptResult:
+        def seg(x: dict) -> TranscriptSegment:
+            x = dict(x)
+            x["words"] = [Word(**w) for w in x.get("words", [])]
+            return TranscriptSegment(**x)
+
+        return cls(file=d["file"], duration=d["duration"], segments=[seg(x) for x in d["segments"]],
+                   language=d["language"], language_probability=d["language_probability"], model=d["model"],
+                   speech=[Span.of(a, b) for a, b in d["speech"]],
+                   dropped=[DroppedSegment(seg(x["segment"]), x["reason"]) for x in d["dropped"]],
+                   notes=list(d["notes"]), warning=d["warning"], avg_logprob=d["avg_logprob"])
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -256,12 +281,15 @@ def transcribe(
     channels: ChannelMode = "auto",
     beam_size: int = 5,
     vad: VadSettings | None = None,
+    cache=None,
 ) -> TranscriptResult:
     """Transcribe a media file, or 16 kHz float32 audio (mono ``(n,)`` or channels-first ``(c, n)``).
 
     ``model``: a :class:`vidmm.models.speech.SpeechModel`, a model name/path, or None for the default
     (loaded once per process). ``language``: force a language (multilingual models only).
     ``channels``: "auto" transcribes independent stereo channels apart, "mix" never, "split" always.
+    ``cache``: a :class:`vidmm.cache.Cache`; a file transcribed before (same content, model and
+    settings) is read back instead of decoded again, so caption and ask on one clip share one pass.
     """
     from ..models.speech import SpeechModel, load_speech_model
 
@@ -277,6 +305,29 @@ def transcribe(
     settings = vad or VadSettings()
     start_time = time.perf_counter()
     file = None if isinstance(source, np.ndarray) else str(source)
+    key = None
+    if cache is not None and file is not None and getattr(cache, "enabled", False):
+        from ..cache import file_identity, make_key
+        from ..media.source import check_readable
+
+        check_readable(file)
+        key = make_key(TRANSCRIBE_VERSION, file_identity(file), model.path, model.compute_type, word_timestamps,
+                       language, channels, beam_size, settings)
+        hit = cache.get("transcript", key)
+        if hit is not None:
+            cached = TranscriptResult.from_record(hit[1])
+            cached.file = file
+            cached.elapsed_s = time.perf_counter() - start_time
+            return cached
+    result = _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size, settings)
+    if key is not None:
+        cache.put("transcript", key, {}, result.to_record())
+    result.elapsed_s = time.perf_counter() - start_time
+    return result
+
+
+def _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size,
+                settings: VadSettings) -> TranscriptResult:
     result = TranscriptResult(file=file, duration=0.0, segments=[], language=None, model=model.name)
 
     audio = _load(source, sr, channels)
@@ -285,7 +336,6 @@ def transcribe(
 
         result.duration = float(probe(source).duration or 0.0)
         result.notes.append("no audio track")
-        result.elapsed_s = time.perf_counter() - start_time
         return result
     result.duration = audio.shape[-1] / sr
 
@@ -295,7 +345,6 @@ def transcribe(
         result.notes.append(f"{len(tracks)} independent audio channels transcribed separately")
     if speech_seconds(result.speech) < MIN_SPEECH_S:
         result.notes.append("silent" if all(is_silent(t, sr) for t, _ in tracks) else "no speech detected")
-        result.elapsed_s = time.perf_counter() - start_time
         return result
 
     decoded: list[TranscriptSegment] = []
@@ -319,7 +368,6 @@ def transcribe(
     _judge_language(result, model, info)
     if not result.segments and not result.warning:
         result.notes.append("sound the speech detector took for speech, but nothing was said clearly")
-    result.elapsed_s = time.perf_counter() - start_time
     return result
 
 
