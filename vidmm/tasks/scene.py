@@ -1,0 +1,246 @@
+"""Scene and action labels, zero-shot, per shot and for the whole clip.
+
+    shots + frame embeddings (Extractor, cached) -> per shot: pool frames against the label texts
+    (mean + attention by label similarity, see tasks/zeroshot.py) -> softmax at a calibrated temperature
+    -> per-shot top-k; overall = duration-weighted mean of the shot distributions.
+
+Scores sum to one over the label set, so they say which label fits *best*, not whether any fits. That is
+the job of "none of these": the best label's pooled similarity is compared with the similarities of the
+927 built-in vocabulary labels on the same frames (a z-score). A label that fits stands out from that
+crowd; when even the best of the user's labels does not, the result says "none of these".
+
+Measured on the 13 labelled video clips of ../shared/media with the embedded default backbone (each clip
+scored against all 13 labels together; reproduce with ``python benchmarks/scene.py --calibrate``):
+  * temperature: cross-entropy of the true label vs softmax scale: 5 -> 2.10, 8 -> 1.95, 10 -> 1.91,
+    12 -> 1.91, 15 -> 1.96, 30 -> 2.71 (uniform guessing: ln 13 = 2.56). So 11, not the backbone's
+    per-frame 30, which is over-confident once frames are pooled.
+  * mean pooling alone vs mean + attention (MIX 0.5): top-1 6/13 both, top-3 9/13 vs 10/13.
+  * "none of these": z of the best label in a set of 13 that holds the true label, vs z of the best of
+    13 labels drawn from 30 that fit none of the clips ("underwater coral reef", "rocket launch", ...):
+    true sets 10th percentile 1.66, median 2.19; foreign sets median 1.55. Threshold 1.66 keeps 92% of
+    the right label sets and flags 55% of the foreign ones (balanced accuracy 0.74). For a single label
+    (true label alone vs one foreign label) the best threshold is 1.07 (keeps 69%, flags 89%); between 1
+    and 13 labels the threshold follows log(M). The default backbone separates these only moderately;
+    a CLIP backbone separates them better, so treat "none of these" as a hint.
+
+Trained heads (``--head``, the fusion issue) plug in through ``head=``: an object with ``labels`` and
+``predict(shot_vectors) -> (S, M) probabilities`` replaces the zero-shot scoring; everything else (shots,
+pooling, overall, output) stays.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ..labels import LabelSet, vocab
+from .zeroshot import ATTN_SCALE, MIX, label_vectors, pool, softmax
+
+#: Softmax scale over pooled cosine scores, per backbone name; measured for the default (module doc).
+#: Backbones not listed use their own ``logit_scale`` (CLIP's learned scale).
+CALIBRATED_SCALE = {"default": 11.0}
+#: "None of these" z-score thresholds measured for 1 and for 13 labels (module doc).
+NONE_Z_ONE = 1.07
+NONE_Z_MANY = 1.66
+NONE_Z_MANY_AT = 13
+NONE_LABEL = "none of these"
+#: Frames named by --explain for each label.
+EXPLAIN_FRAMES = 3
+#: The vocabulary "none of these" compares against.
+REFERENCE_VOCAB = "all"
+
+
+class SceneHead(Protocol):
+    """A trained classifier over shot vectors (the fusion issue builds these)."""
+
+    labels: tuple[str, ...]
+    name: str
+
+    def predict(self, shot_vectors: np.ndarray) -> np.ndarray:  # (S, D) -> (S, M) probabilities
+        ...
+
+
+@dataclass
+class LabelScore:
+    label: str
+    score: float
+    frames: list[float] | None = None  # --explain: times (s) of the frames that drove this label
+
+    def to_dict(self) -> dict:
+        d = {"label": self.label, "score": round(float(self.score), 4)}
+        if self.frames is not None:
+            d["frames"] = [round(t, 3) for t in self.frames]
+        return d
+
+
+@dataclass
+class SceneSegment:
+    start: float
+    end: float
+    labels: list[LabelScore]
+    none_of_these: bool = False
+    match_z: float | None = None  # how far the best label stands out from the reference vocabulary
+
+    def to_dict(self) -> dict:
+        d = {"start": round(self.start, 3), "end": round(self.end, 3),
+             "labels": [x.to_dict() for x in self.labels], "none_of_these": self.none_of_these}
+        if self.match_z is not None:
+            d["match_z"] = round(self.match_z, 3)
+        return d
+
+
+@dataclass
+class SceneResult:
+    file: str
+    duration: float | None
+    labels: list[LabelScore]
+    segments: list[SceneSegment]
+    models: dict
+    none_of_these: bool = False
+    match_z: float | None = None
+    elapsed_s: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def top(self) -> str:
+        return NONE_LABEL if self.none_of_these else (self.labels[0].label if self.labels else NONE_LABEL)
+
+    def to_dict(self) -> dict:
+        from .. import __version__
+
+        d = {"vidmm": __version__, "task": "scene", "file": self.file,
+             "duration": None if self.duration is None else round(self.duration, 3),
+             "models": self.models,
+             "labels": [x.to_dict() for x in self.labels],
+             "none_of_these": self.none_of_these}
+        if self.match_z is not None:
+            d["match_z"] = round(self.match_z, 3)
+        d["segments"] = [s.to_dict() for s in self.segments]
+        d.update(self.extra)
+        d["elapsed_s"] = round(self.elapsed_s, 4)
+        return d
+
+
+def temperature_for(backbone) -> float:
+    return CALIBRATED_SCALE.get(getattr(backbone, "name", ""), float(backbone.logit_scale))
+
+
+def none_threshold(n_labels: int) -> float:
+    """The z a label set's best label must reach; measured at 1 and 13 labels, log-linear between."""
+    if n_labels <= 1:
+        return NONE_Z_ONE
+    f = min(math.log(n_labels) / math.log(NONE_Z_MANY_AT), 1.0)
+    return NONE_Z_ONE + f * (NONE_Z_MANY - NONE_Z_ONE)
+
+
+@dataclass
+class Scorer:
+    """Label and reference vectors for one backbone and label set: built once, used for every video."""
+
+    backbone: object
+    labels: LabelSet
+    vectors: np.ndarray
+    reference: np.ndarray | None
+    scale: float
+
+    @classmethod
+    def build(cls, backbone, labels: LabelSet, cache=None, none_check: bool = True) -> Scorer:
+        vecs = label_vectors(backbone, labels, cache)
+        ref = label_vectors(backbone, vocab(REFERENCE_VOCAB), cache) if none_check else None
+        return cls(backbone, labels, vecs, ref, temperature_for(backbone))
+
+    def score(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """(probabilities (M,), pooled scores (M,), pooled reference scores or None, attention (n, M))."""
+        p = pool(frames, self.vectors, ATTN_SCALE, MIX)
+        ref = None if self.reference is None else pool(frames, self.reference, ATTN_SCALE, MIX).score
+        return softmax(self.scale * p.score), p.score, ref, p.attention
+
+
+def match_z(scores: np.ndarray, reference: np.ndarray | None) -> float | None:
+    """How many standard deviations the best label lies above the reference vocabulary's mean score."""
+    if reference is None:
+        return None
+    return float((scores.max() - reference.mean()) / max(float(reference.std()), 1e-6))
+
+
+def _top(names, probs: np.ndarray, k: int, explain_frames=None) -> list[LabelScore]:
+    order = np.argsort(-probs, kind="stable")[:k]
+    return [LabelScore(names[j], float(probs[j]), None if explain_frames is None else explain_frames(j))
+            for j in order]
+
+
+def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, explain: bool = False,
+          scorer: Scorer | None = None, head: SceneHead | None = None, none_check: bool = True) -> SceneResult:
+    """Zero-shot labels for the clip and for each of its shots.
+
+    ``labels`` defaults to the ``all`` vocabulary. Pass a prebuilt ``scorer`` to score many videos with
+    one label set (the label texts are embedded once). ``elapsed_s`` excludes model loading and label
+    embedding (paid once per run).
+    """
+    backbone = extractor.backbone
+    if head is None and scorer is None:
+        scorer = Scorer.build(backbone, labels or vocab("all"), extractor.cache, none_check=none_check)
+    names = tuple(head.labels) if head is not None else scorer.labels.names
+    top_k = max(1, min(int(top_k), len(names)))
+    start = time.perf_counter()
+    info = extractor.require_video(path)
+    shots = extractor.shots(path)
+    fe = extractor.frame_embeddings(path)
+    n_shots = len(shots)
+    thr = none_threshold(len(names))
+
+    seg_probs, seg_scores, seg_refs, segments, weights = [], [], [], [], []
+    for s in shots:
+        idx = np.flatnonzero(fe.shot == s.index)
+        if idx.size == 0:  # more shots than frames: the frame nearest the shot's middle stands in
+            idx = np.array([int(np.argmin(np.abs(fe.times - (s.start + s.end) / 2)))])
+        frames = fe.vectors[idx]
+        if head is not None:
+            from .zeroshot import _unit
+
+            probs = np.asarray(head.predict(_unit(frames.mean(axis=0))[None, :]))[0]
+            scores, ref, att = probs, None, None
+        else:
+            probs, scores, ref, att = scorer.score(frames)
+        z = match_z(scores, ref)
+
+        def frames_for(j, idx=idx, att=att):
+            if att is None:
+                return [float(t) for t in fe.times[idx]]
+            order = np.argsort(-att[:, j], kind="stable")[:EXPLAIN_FRAMES]
+            return sorted(float(fe.times[idx[i]]) for i in order)
+
+        none = z is not None and z < thr
+        segments.append(SceneSegment(s.start, s.end, _top(names, probs, top_k, frames_for if explain else None),
+                                     none, z))
+        seg_probs.append(probs)
+        seg_scores.append(scores)
+        seg_refs.append(ref)
+        weights.append(max(s.end - s.start, 1e-3))
+
+    w = np.asarray(weights) / np.sum(weights)
+    overall = np.einsum("s,sm->m", w, np.stack(seg_probs))
+    # The clip's z from its duration-weighted pooled scores: the statistic the threshold was measured on.
+    z_all = None if seg_refs[0] is None else match_z(w @ np.stack(seg_scores), w @ np.stack(seg_refs))
+
+    def overall_frames(j):
+        if head is not None or scorer is None:
+            return []
+        sim = fe.vectors @ scorer.vectors[j]
+        return sorted(float(fe.times[i]) for i in np.argsort(-sim, kind="stable")[:EXPLAIN_FRAMES])
+
+    models = {"backbone": backbone.fingerprint,
+              "head": None if head is None else getattr(head, "name", "head"),
+              "labels": scorer.labels.source if scorer is not None else "head",
+              "n_labels": len(names),
+              "temperature": None if head is not None else scorer.scale}
+    return SceneResult(
+        file=str(path), duration=info.duration, labels=_top(names, overall, top_k, overall_frames if explain else None),
+        segments=segments, models=models, none_of_these=z_all is not None and z_all < thr, match_z=z_all,
+        elapsed_s=time.perf_counter() - start,
+        extra={"shots": n_shots, "frames": len(fe)},
+    )

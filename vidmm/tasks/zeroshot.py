@@ -1,0 +1,77 @@
+"""Zero-shot scoring shared by `scene` and `search`: label texts in, pooled frame-label similarities out.
+
+Frames of one shot are pooled two ways, neither needs training:
+
+* mean pooling: the mean of the frame vectors, compared with each label;
+* attention pooling by label similarity (the design's "cross-modal attention"): for label j every frame
+  gets the weight softmax_i(ATTN_SCALE * cos(frame_i, label_j)), so frames that look like the label
+  dominate its pooled vector. A label that is visible in one frame out of six is not averaged away.
+
+The two similarities are mixed (``MIX``) into one score per label. ``ATTN_SCALE`` and ``MIX`` were chosen
+on the labelled clips of ../shared/media (scripts in benchmarks/scene.py, numbers in tasks/scene.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cache import make_key
+from ..labels import LabelSet
+
+#: Sharpness of the attention over frames (on cosine similarities).
+ATTN_SCALE = 20.0
+#: Weight of the attention-pooled similarity against the mean-pooled one.
+MIX = 0.5
+#: Version of the label-embedding cache entries.
+LABELS_VERSION = "labels-v1"
+
+
+@dataclass
+class Pooled:
+    """Similarities of one group of frames to every label."""
+
+    score: np.ndarray  # (M,) mixed pooled similarity per label
+    frame_sim: np.ndarray  # (n, M) cosine of each frame to each label
+    attention: np.ndarray  # (n, M) attention weight of each frame for each label (columns sum to 1)
+
+
+def label_vectors(backbone, labels: LabelSet, cache=None, templates: Sequence[str] | None = None) -> np.ndarray:
+    """(M, D) unit vectors of the label texts (prompt ensemble), kept in the on-disk cache when given:
+    the 927 texts of ``--vocab all`` take a while to embed on a CPU, and a second run should not pay it."""
+    templates = tuple(templates) if templates else tuple(backbone.templates)
+    key = make_key(LABELS_VERSION, backbone.fingerprint, labels.key, "\x1d".join(templates))
+    if cache is not None:
+        hit = cache.get("labels", key)
+        if hit is not None and hit[0]["vectors"].shape[0] == len(labels):
+            return hit[0]["vectors"]
+    vecs = backbone.encode_labels(list(labels.texts), templates).astype(np.float32)
+    if cache is not None:
+        cache.put("labels", key, {"vectors": vecs}, {"source": labels.source, "n": len(labels)})
+    return vecs
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def pool(frames: np.ndarray, labels: np.ndarray, attn_scale: float = ATTN_SCALE, mix: float = MIX) -> Pooled:
+    """Pool ``frames`` (n, D unit rows) against ``labels`` (M, D unit rows); see the module doc."""
+    frames = np.asarray(frames, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.float32)
+    sim = frames @ labels.T  # (n, M)
+    mean_score = _unit(frames.mean(axis=0)) @ labels.T  # (M,)
+    z = attn_scale * sim
+    att = np.exp(z - z.max(axis=0, keepdims=True))
+    att /= att.sum(axis=0, keepdims=True)
+    pooled = _unit(att.T @ frames)  # (M, D): one pooled vector per label
+    attn_score = np.einsum("md,md->m", pooled, labels)
+    return Pooled((1.0 - mix) * mean_score + mix * attn_score, sim, att)
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    z = logits - logits.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
