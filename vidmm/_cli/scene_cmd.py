@@ -1,0 +1,148 @@
+"""`vidmm scene VIDEO...`: ranked scene/action labels for the clip and for each shot, zero-shot.
+
+Parses options, calls vidmm.tasks.scene.scene, renders (Rich table per shot, JSON/JSONL, SRT/VTT
+timeline). Registered by the lead with ``app.command("scene")(scene)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common
+
+_FORMATS = ("json", "jsonl", "srt", "vtt")
+
+
+def _label_line(labels, n: int = 3) -> str:
+    return ", ".join(f"{x.label} {x.score:.2f}" for x in labels[:n])
+
+
+def subtitles(result, fmt: str, n: int = 3) -> str:
+    """The shot labels as a timeline: one SRT/WebVTT cue per shot."""
+    from ..tasks.scene import NONE_LABEL
+    from ..timecode import Timecode
+
+    lines = ["WEBVTT", ""] if fmt == "vtt" else []
+    for i, seg in enumerate(result.segments, 1):
+        a, b = Timecode(seg.start), Timecode(seg.end)
+        lines += [str(i), f"{a.srt()} --> {b.srt()}"] if fmt == "srt" else [f"{a.vtt()} --> {b.vtt()}"]
+        text = _label_line(seg.labels, n)
+        lines += [f"{NONE_LABEL} (closest: {text})" if seg.none_of_these else text, ""]
+    return "\n".join(lines)
+
+
+def render_table(result, explain: bool) -> None:
+    from rich.table import Table
+
+    from ..tasks.scene import NONE_LABEL
+
+    con = common.stdout_console()
+    dur = f"{result.duration:.1f} s" if result.duration else "unknown length"
+    top = result.labels[0] if result.labels else None
+    head = f"[bold]{NONE_LABEL}[/] (closest: {top.label})" if result.none_of_these or top is None \
+        else f"[bold]{top.label}[/] {top.score:.2f}"
+    con.print(f"[bold]{result.file}[/]  {dur}, {len(result.segments)} shot(s)   scene: {head}")
+    con.print(f"overall: {_label_line(result.labels, len(result.labels))}", highlight=False)
+    t = Table(title_justify="left")
+    t.add_column("shot", justify="right")
+    t.add_column("start", justify="right")
+    t.add_column("end", justify="right")
+    t.add_column("labels", overflow="fold")
+    if explain:
+        t.add_column("frames (s) behind the top label", overflow="fold")
+    for i, seg in enumerate(result.segments, 1):
+        text = _label_line(seg.labels, len(seg.labels))
+        if seg.none_of_these:
+            text = f"[dim]{NONE_LABEL}[/] (closest: {text})"
+        row = [str(i), f"{seg.start:.2f}", f"{seg.end:.2f}", text]
+        if explain:
+            row.append(", ".join(f"{x:.2f}" for x in (seg.labels[0].frames or [])) if seg.labels else "")
+        t.add_row(*row)
+    con.print(t)
+
+
+def scene(
+    videos: Annotated[list[str], typer.Argument(help="Video files.", show_default=False)],
+    labels: Annotated[str | None, typer.Option("--labels", help='Comma-separated labels, e.g. "beach,city street".')]
+    = None,
+    labels_file: Annotated[Path | None, typer.Option(
+        "--labels-file", help="One label per line; # comments; 'label: description' embeds the description.")] = None,
+    vocab: Annotated[str | None, typer.Option(
+        "--vocab", help="Built-in labels: scenes (Places365), actions (Kinetics-400), objects, all (default).")]
+    = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="Labels shown per clip and per shot.")] = 5,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="json, jsonl, srt or vtt (shot labels as a timeline).")]
+    = None,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Write FILE.scene.srt/vtt here.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Name the frames (times) that drove each label.")]
+    = False,
+    backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path (default: embedded).")]
+    = None,
+    max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+) -> None:
+    """Scene and action labels for the clip and each shot (zero-shot, any label set)."""
+    from ..errors import UsageError
+    from ..labels import resolve_labels
+
+    if fmt is not None and fmt not in _FORMATS:
+        raise common.fail(UsageError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(_FORMATS)}"))
+    if fmt in ("srt", "vtt") and len(videos) > 1 and output_dir is None:
+        raise common.fail(UsageError("subtitles of several files need --output-dir"))
+    if top_k < 1 or max_frames < 1:
+        raise common.fail(UsageError("--top-k and --max-frames must be at least 1"))
+    try:
+        label_set = resolve_labels(labels, labels_file, vocab)
+    except UsageError as err:
+        raise common.fail(err) from None
+
+    from ..cache import Cache
+    from ..features import Extractor
+    from ..tasks.scene import Scorer
+    from ..tasks.scene import scene as run_scene
+
+    machine = common.machine_output(json_out, fmt)
+    extractor = Extractor(backbone=backbone, cache=Cache(enabled=not no_cache), max_frames=max_frames)
+    state: dict = {}
+    docs: list[dict] = []
+
+    def compute(path: str):
+        extractor.require_video(path)  # a bad file fails before any model is loaded
+        if "scorer" not in state:
+            with _status(f"loading the backbone and embedding {len(label_set)} labels (cached after the first run)"):
+                state["scorer"] = Scorer.build(extractor.backbone, label_set, extractor.cache)
+        return run_scene(path, extractor, top_k=top_k, explain=explain, scorer=state["scorer"])
+
+    def render(result) -> None:
+        if fmt in ("srt", "vtt"):
+            text = subtitles(result, fmt)
+            if output_dir is not None:
+                output_dir.mkdir(parents=True, exist_ok=True)
+                (output_dir / f"{Path(result.file).stem}.scene.{fmt}").write_text(text + "\n", encoding="utf-8")
+            else:
+                typer.echo(text)
+        elif fmt == "jsonl":
+            common.print_jsonl(result.to_dict())
+        elif machine:
+            docs.append(result.to_dict())
+        else:
+            render_table(result, explain)
+
+    code = common.run_inputs(videos, compute, render)
+    if docs:
+        common.emit_results(docs, json_out)
+    raise typer.Exit(code)
+
+
+def _status(text: str):
+    """A spinner on stderr for people; nothing when quiet or stderr is not a terminal."""
+    import contextlib
+    import sys
+
+    if common.OPTIONS.quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return common.stderr_console().status(text)
