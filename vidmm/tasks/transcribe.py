@@ -49,7 +49,7 @@ STOCK_PHRASES = frozenset({
 })
 
 # --- Language screen for English-only models: duration-weighted average log-probability of the
-# segments kept. Measured with tiny.en (see tests/test_transcribe.py and benchmarks/transcribe.py):
+# segments kept, per decoding window. Measured with tiny.en (see tests/test_transcribe.py and benchmarks/transcribe.py):
 # English speech files -0.27 to -0.58 (worst: "one two three", 2.7 s), Mandarin (sr_chinese.flac)
 # -0.74; synthetic German -0.74, Russian -0.76, Mandarin -0.71. The threshold sits between.
 NON_ENGLISH_MAX_LOGPROB = -0.65
@@ -433,16 +433,35 @@ def _judge_language(result: TranscriptResult, model, info) -> None:
                 f"English, which is all the speech model {model.name} knows, or too noisy; use --asr-model "
                 f"with a multilingual model (e.g. small) if it is another language")
         return
-    lp = result.avg_logprob
-    if lp is not None and lp < NON_ENGLISH_MAX_LOGPROB:
-        heard = sum(s.duration for s in result.segments)
-        result.language = "unknown"
-        result.warning = (
-            f"speech heard ({heard:.1f} s) is probably not English, or too noisy or overlapped to read (average "
-            f"log-probability {lp:.2f} < {NON_ENGLISH_MAX_LOGPROB}); the speech model {model.name} knows English "
-            f"only, so no text is given: use --asr-model with a multilingual model (e.g. small) for other languages")
-        result.dropped.extend(DroppedSegment(s, "probably not English") for s in result.segments)
-        result.dropped.sort(key=lambda x: x.segment.start)
-        result.segments = []
+    # Segments decoded from one 30 s window share its scores: judge window by window, so a clip that
+    # switches language (or has one noisy stretch) keeps its English parts.
+    windows = _windows(result.segments)
+    foreign = [w for w in windows if weighted_logprob(w) < NON_ENGLISH_MAX_LOGPROB]
+    if not foreign:
+        result.language = "en"
         return
-    result.language = "en"
+    heard = sum(s.duration for w in foreign for s in w)
+    lp = weighted_logprob([s for w in foreign for s in w])
+    why = (f"average log-probability {lp:.2f} < {NON_ENGLISH_MAX_LOGPROB}; the speech model {model.name} knows "
+           f"English only: use --asr-model with a multilingual model (e.g. small) for other languages")
+    dropped = {id(s) for w in foreign for s in w}
+    result.dropped.extend(DroppedSegment(s, "probably not English") for s in result.segments if id(s) in dropped)
+    result.dropped.sort(key=lambda x: x.segment.start)
+    result.segments = [s for s in result.segments if id(s) not in dropped]
+    if result.segments:
+        result.language = "en"
+        result.warning = (f"{heard:.1f} s of speech left out: probably not English, or too noisy or overlapped "
+                          f"to read ({why})")
+    else:
+        result.language = "unknown"
+        result.warning = (f"speech heard ({heard:.1f} s) is probably not English, or too noisy or overlapped to "
+                          f"read, so no text is given ({why})")
+
+
+def _windows(segments: list[TranscriptSegment]) -> list[list[TranscriptSegment]]:
+    """Consecutive segments of one channel with identical decoding scores came from one Whisper window."""
+    groups: dict[tuple, list[TranscriptSegment]] = {}
+    for s in segments:
+        groups.setdefault((s.channel, s.avg_logprob, s.no_speech_prob, s.compression_ratio, s.temperature),
+                          []).append(s)
+    return list(groups.values())
