@@ -75,3 +75,30 @@ def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     z = logits - logits.max(axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def pool_groups(frames: np.ndarray, groups: np.ndarray, n_groups: int, query: np.ndarray,
+                attn_scale: float = ATTN_SCALE, mix: float = MIX) -> np.ndarray:
+    """`pool` for one query over many groups of frames at once (the shots or clips of a search index).
+
+    ``groups[i]`` is the group of frame i (0..n_groups-1); returns the (n_groups,) mixed pooled scores
+    (groups without frames get -inf). Equal to ``pool(frames[groups == g], query[None]).score[0]``."""
+    frames = np.asarray(frames, dtype=np.float32)
+    query = np.asarray(query, dtype=np.float32).reshape(-1)
+    groups = np.asarray(groups, dtype=np.int64)
+    sim = frames @ query  # (n,)
+    dim = frames.shape[1]
+    sums = np.zeros((n_groups, dim), np.float64)
+    np.add.at(sums, groups, frames)
+    mean_score = _unit(sums) @ query
+    z = attn_scale * sim
+    zmax = np.full(n_groups, -np.inf)
+    np.maximum.at(zmax, groups, z)
+    w = np.exp(z - zmax[groups])
+    wsum = np.zeros((n_groups, dim), np.float64)
+    np.add.at(wsum, groups, frames * w[:, None])
+    attn_score = _unit(wsum) @ query  # the normalisation of the weights cancels in the unit vector
+    out = ((1.0 - mix) * mean_score + mix * attn_score).astype(np.float32)
+    counts = np.bincount(groups, minlength=n_groups)
+    out[counts == 0] = -np.inf
+    return out
