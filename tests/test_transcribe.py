@@ -371,3 +371,24 @@ def test_cli_warns_on_stderr_for_non_english(cli):
     r = cli(media("sr_chinese.flac"), "--format", "txt")
     assert r.exit_code == 0 and r.stdout == ""
     assert "vidmm: warning:" in r.stderr and "not English" in r.stderr
+
+
+def test_multilingual_model_reports_its_detected_language():
+    """Plumbing only (no multilingual weights exist offline): the language screen trusts a multilingual
+    model's own detection instead of the English-only log-probability rule."""
+    from types import SimpleNamespace
+
+    from vidmm.tasks.transcribe import _judge_language
+
+    multi = SimpleNamespace(multilingual=True, name="small")
+    seg = TranscriptSegment(0.0, 2.0, "Das Wetter ist heute bewölkt.", -0.9, 0.1)  # would fail the English rule
+    result = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
+    _judge_language(result, multi, SimpleNamespace(language="de", language_probability=0.93))
+    assert result.language == "de" and result.segments == [seg] and result.warning is None
+    unsure = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
+    _judge_language(unsure, multi, SimpleNamespace(language="nl", language_probability=0.31))
+    assert unsure.language == "nl" and "uncertain" in unsure.warning
+    english_only = SimpleNamespace(multilingual=False, name="tiny.en")
+    flagged = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
+    _judge_language(flagged, english_only, None)
+    assert flagged.language == "unknown" and flagged.segments == []
