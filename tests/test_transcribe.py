@@ -392,3 +392,25 @@ def test_multilingual_model_reports_its_detected_language():
     flagged = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
     _judge_language(flagged, english_only, None)
     assert flagged.language == "unknown" and flagged.segments == []
+
+
+def test_model_from_the_hugging_face_cache_offline(tmp_path, monkeypatch):
+    """The real tiny.en files laid out as a Hugging Face cache entry load by name, with no network."""
+    import huggingface_hub.constants
+
+    from vidmm.models.speech import listing_rows
+
+    rev = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "models--Systran--faster-whisper-tiny.en"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(rev)
+    snap = repo / "snapshots" / rev
+    snap.mkdir(parents=True)
+    for f in default_model_path().iterdir():
+        (snap / f.name).symlink_to(f)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    m = load_speech_model("Systran/faster-whisper-tiny.en")
+    assert m.name == "Systran/faster-whisper-tiny.en" and m.path == str(snap)
+    assert normalise_words(transcribe(media("sr_english.wav"), m).text) == ["one", "two", "three"]
+    rows = listing_rows()
+    assert [(r.name, r.source, r.present) for r in rows] == [("Systran/faster-whisper-tiny.en", "hf-cache", True)]

@@ -168,6 +168,41 @@ def load_speech_model(
         return model
 
 
+def cached_hub_models() -> list[tuple[str, Path, int]]:
+    """(repo id, snapshot folder, bytes) of CTranslate2 Whisper models in the Hugging Face cache (offline)."""
+    try:
+        from huggingface_hub import scan_cache_dir
+
+        info = scan_cache_dir()
+    except Exception:  # noqa: BLE001 - no cache folder, or no huggingface_hub: nothing cached
+        return []
+    found = []
+    for repo in info.repos:
+        if repo.repo_type != "model" or "whisper" not in repo.repo_id.lower():
+            continue
+        for rev in sorted(repo.revisions, key=lambda r: r.last_modified, reverse=True):
+            names = {f.file_name for f in rev.files}
+            if all(f in names for f in REQUIRED_FILES):
+                found.append((repo.repo_id, Path(rev.snapshot_path), int(rev.size_on_disk)))
+                break
+    return found
+
+
+def listing_rows():
+    """Rows for `vidmm models list`: Whisper models usable with --asr-model from the Hugging Face cache."""
+    from .registry import ModelRow
+
+    return [ModelRow(repo_id, "speech to text (faster-whisper, --asr-model)", True, size, "see model card",
+                     str(path), "hf-cache") for repo_id, path, size in cached_hub_models()]
+
+
+def register_listing() -> None:
+    """Show cached Whisper models in `vidmm models list` (the models command calls this)."""
+    from .registry import add_listing_provider
+
+    add_listing_provider(listing_rows)
+
+
 def clear_cache() -> None:
     """Forget loaded models (tests, or to free memory in a long-lived process)."""
     with _LOCK:
