@@ -414,3 +414,18 @@ def test_model_from_the_hugging_face_cache_offline(tmp_path, monkeypatch):
     assert normalise_words(transcribe(media("sr_english.wav"), m).text) == ["one", "two", "three"]
     rows = listing_rows()
     assert [(r.name, r.source, r.present) for r in rows] == [("Systran/faster-whisper-tiny.en", "hf-cache", True)]
+
+
+def test_audio_arrays_at_another_rate_and_edge_shapes(model):
+    import librosa
+
+    from vidmm.media.audio import load_audio
+
+    at_44k = librosa.resample(load_audio(media("sr_english.wav")), orig_sr=16000, target_sr=44100)
+    result = transcribe(at_44k, model, sr=44100)
+    assert normalise_words(result.text) == ["one", "two", "three"] and result.duration == pytest.approx(2.745, abs=0.01)
+    for empty in (np.zeros(0, np.float32), np.zeros((2, 0), np.float32)):
+        r = transcribe(empty, model)
+        assert r.text == "" and r.duration == 0.0 and r.notes == ["silent"]
+    with pytest.raises(ValueError, match="channels-first"):
+        transcribe(np.zeros((16000, 2), np.float32), model)

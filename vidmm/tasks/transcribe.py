@@ -283,7 +283,7 @@ def transcribe(
     vad: VadSettings | None = None,
     cache=None,
 ) -> TranscriptResult:
-    """Transcribe a media file, or 16 kHz float32 audio (mono ``(n,)`` or channels-first ``(c, n)``).
+    """Transcribe a media file, or float32 audio (mono ``(n,)`` or channels-first ``(c, n)``) at ``sr`` Hz.
 
     ``model``: a :class:`vidmm.models.speech.SpeechModel`, a model name/path, or None for the default
     (loaded once per process). ``language``: force a language (multilingual models only).
@@ -331,6 +331,7 @@ def _transcribe(source, file, model, sr, word_timestamps, language, channels, be
     result = TranscriptResult(file=file, duration=0.0, segments=[], language=None, model=model.name)
 
     audio = _load(source, sr, channels)
+    sr = SAMPLE_RATE  # _load resamples arrays given at another rate
     if audio is None:
         from ..media.probe import probe
 
@@ -375,11 +376,16 @@ def _load(source, sr: int, channels: ChannelMode) -> np.ndarray | None:
     """Audio as (n,) mono, or (2, n) when the channels may be transcribed apart."""
     if isinstance(source, np.ndarray):
         audio = np.asarray(source, dtype=np.float32)
-        if audio.ndim == 2 and audio.shape[0] > audio.shape[1]:
-            raise ValueError("audio arrays are channels-first: (channels, samples)")
+        if audio.ndim not in (1, 2) or audio.ndim == 2 and audio.shape[0] > 8:
+            raise ValueError("audio arrays are (samples,) or channels-first (channels, samples)")
+        if sr != SAMPLE_RATE and audio.shape[-1]:
+            import librosa
+
+            audio = librosa.resample(audio, orig_sr=sr, target_sr=SAMPLE_RATE).astype(np.float32)
         return audio
     from ..media.audio import load_audio
 
+    sr = SAMPLE_RATE  # files are always decoded at Whisper's rate
     if channels != "mix":
         from ..media.probe import probe
 
