@@ -365,6 +365,8 @@ def test_cli_missing_model_and_bad_options(cli, tmp_path):
     assert cli(media("sr_english.wav"), "--format", "docx").exit_code == 2
     assert cli(media("sr_english.wav"), "--format", "all").exit_code == 2
     assert cli(media("sr_english.wav"), "--channels", "left").exit_code == 2
+    r = cli(media("sr_english.wav"), media("ds_LDC93S1.wav"), "--language", "de")
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "English-only" in r.stderr
 
 
 def test_cli_warns_on_stderr_for_non_english(cli):

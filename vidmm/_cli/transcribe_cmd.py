@@ -63,7 +63,7 @@ def transcribe(
     output_dir: Annotated[Path | None, typer.Option(
         "--output-dir", help="Write FILE.<format> here (srt when no --format) instead of stdout.")] = None,
     word_timestamps: Annotated[bool, typer.Option(
-        "--word-timestamps", help="Time every word (in json: transcript[].words; in srt/vtt: shorter cues).")]
+        "--word-timestamps", help="Time every word (json: transcript[].words). Subtitles always use word times.")]
     = False,
     language: Annotated[str | None, typer.Option(
         "--language", help="Force the spoken language (multilingual models only), e.g. de.")] = None,
@@ -96,6 +96,9 @@ def transcribe(
         model = load_speech_model(asr_model, device=device)
     except VidmmError as err:
         raise common.fail(err) from None
+    if language not in (None, "en") and not model.multilingual:
+        raise common.fail(UsageError(f"speech model {model.name} is English-only; it cannot transcribe {language!r}",
+                                     hint="pass --asr-model with a multilingual model, e.g. small"))
     # Subtitles read best in short cues, which need word times; the alignment costs little.
     words_needed = word_timestamps or fmt in ("srt", "vtt", "all") or (output_dir is not None and fmt is None)
     machine = common.machine_output(json_out, fmt)
