@@ -1,0 +1,1 @@
+"""Writers: results as files people and players read (subtitles, transcripts, tables, reports)."""
