@@ -14,9 +14,12 @@ The pipeline, and why each step is there:
    thinks are not speech, that it has very low confidence in, or that are one of Whisper's stock
    phrases decoded with weak confidence, are dropped (and listed with the reason).
 5. Language: an English-only model (the default tiny.en) turns any language into English-looking
-   text. Its average log-probability is the tell: English speech scores above it, other languages
-   below. Such speech is reported as ``language: "unknown"`` with a warning and no text. A multilingual
-   model detects the language itself and transcribes in it.
+   text. Its average log-probability per decoding window is the tell: English speech scores above a
+   measured threshold, other languages below. Such windows lose their text; a file with nothing else
+   is reported as ``language: "unknown"`` with a warning. A multilingual model detects the language
+   itself and transcribes in it.
+Limits: a foreign phrase inside a window of English is judged with its window (kept); Whisper can
+still invent a few words from noise that Silero VAD took for speech (a kitchen clip gives "It is my trip.").
 """
 
 from __future__ import annotations
@@ -49,21 +52,21 @@ STOCK_PHRASES = frozenset({
 })
 
 # --- Language screen for English-only models: duration-weighted average log-probability of the
-# segments kept, per decoding window. Measured with tiny.en (see tests/test_transcribe.py and benchmarks/transcribe.py):
-# English speech files -0.27 to -0.58 (worst: "one two three", 2.7 s), Mandarin (sr_chinese.flac)
-# -0.74; synthetic German -0.74, Russian -0.76, Mandarin -0.71. The threshold sits between.
+# segments kept, per decoding window. Measured with tiny.en, beam 5: English speech (the four reference
+# files, the Hamilton and UCF clips) -0.28 to -0.58 (worst: "one two three", 2.7 s); Mandarin
+# (sr_chinese.flac) -0.74; espeak-ng German -0.74 and Russian -0.76. The threshold sits between.
+# Two English speakers overlapping in one mono mix score -0.69 and are flagged too (the warning says so).
 NON_ENGLISH_MAX_LOGPROB = -0.65
 #: A multilingual model's language detection below this probability is reported as uncertain.
 LANGUAGE_MIN_PROBABILITY = 0.5
 #: Less speech than this (seconds) is not worth a Whisper pass.
 MIN_SPEECH_S = 0.2
 #: Tokens allowed per second of speech in a 30 s window (fast English is ~5, timestamps included).
-#: Without a cap, speech the model cannot read (another language) is decoded into 448-token loops,
-#: retried at every fallback temperature: 40 s for 8 s of Mandarin, against 3 s with the cap.
+#: Speech the model cannot read (another language) is otherwise decoded into loops of up to 448 tokens.
 TOKENS_PER_SPEECH_S = 10
-#: Whisper retries a window at higher temperature when its decode is repetitive or unsure. Three
-#: steps instead of faster-whisper's six: 10 s of speech the model cannot read took 18 s with six
-#: (sampling 5 candidates each time), 6 s with three; clear speech never gets past 0.0.
+#: Whisper retries a window at higher temperature when its decode is repetitive or unsure (sampling 5
+#: candidates each time). Three steps instead of faster-whisper's six. With both limits, 8 s of
+#: synthetic Mandarin takes 4.5 s instead of 40 s; clear speech never gets past 0.0 and is unchanged.
 FALLBACK_TEMPERATURES = (0.0, 0.4, 0.8)
 
 ChannelMode = str  # "auto" | "mix" | "split"
