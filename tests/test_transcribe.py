@@ -431,3 +431,11 @@ def test_audio_arrays_at_another_rate_and_edge_shapes(model):
         assert r.text == "" and r.duration == 0.0 and r.notes == ["silent"]
     with pytest.raises(ValueError, match="channels-first"):
         transcribe(np.zeros((16000, 2), np.float32), model)
+
+
+def test_progress_is_reported_while_decoding(model):
+    ticks: list[tuple[float, float]] = []
+    result = transcribe(media("fw_stereo_diarization.wav"), model, progress=lambda d, t: ticks.append((d, t)))
+    assert len(ticks) == len(result.segments) == 2  # one per decoded segment, one segment per channel here
+    assert all(t == pytest.approx(2 * result.duration) and 0 < d <= t for d, t in ticks)
+    assert [d for d, _ in ticks] == sorted(d for d, _ in ticks)

@@ -109,9 +109,23 @@ def transcribe(
 
     cache = Cache(enabled=not no_cache)
 
+    show_progress = not common.OPTIONS.quiet and sys.stderr.isatty()
+
     def compute(path: str):
-        return run_transcribe(path, model, word_timestamps=words_needed, language=language, channels=channels,
-                              cache=cache)
+        if not show_progress:
+            return run_transcribe(path, model, word_timestamps=words_needed, language=language,
+                                  channels=channels, cache=cache)
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=common.stderr_console(), transient=True) as bar:
+            task = bar.add_task(f"transcribing {Path(path).name}", total=None)
+
+            def tick(done: float, total: float) -> None:
+                bar.update(task, completed=done, total=max(total, 1e-9))
+
+            return run_transcribe(path, model, word_timestamps=words_needed, language=language,
+                                  channels=channels, cache=cache, progress=tick)
 
     def render(result) -> None:
         for f in file_formats:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -220,7 +221,8 @@ def max_new_tokens(speech_s: float) -> int:
 
 
 def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings, word_timestamps: bool,
-            language: str | None, beam_size: int, channel: int | None) -> tuple[list[TranscriptSegment], Any]:
+            language: str | None, beam_size: int, channel: int | None,
+            on_segment: Callable[[float], None] | None = None) -> tuple[list[TranscriptSegment], Any]:
     lang = language or (None if model.multilingual else "en")
     segments, info = model.whisper.transcribe(
         np.ascontiguousarray(audio, dtype=np.float32), language=lang, beam_size=beam_size,
@@ -229,6 +231,8 @@ def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings, wo
         temperature=list(FALLBACK_TEMPERATURES))
     out = []
     for s in segments:  # a generator: decoding happens here
+        if on_segment is not None:
+            on_segment(float(s.end))
         words = [Word(float(w.start), float(w.end), w.word.strip(), float(w.probability)) for w in (s.words or [])]
         out.append(TranscriptSegment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob),
                                      float(s.no_speech_prob), float(s.compression_ratio),
@@ -285,6 +289,7 @@ def transcribe(
     beam_size: int = 5,
     vad: VadSettings | None = None,
     cache=None,
+    progress: Callable[[float, float], None] | None = None,
 ) -> TranscriptResult:
     """Transcribe a media file, or float32 audio (mono ``(n,)`` or channels-first ``(c, n)``) at ``sr`` Hz.
 
@@ -293,6 +298,7 @@ def transcribe(
     ``channels``: "auto" transcribes independent stereo channels apart, "mix" never, "split" always.
     ``cache``: a :class:`vidmm.cache.Cache`; a file transcribed before (same content, model and
     settings) is read back instead of decoded again, so caption and ask on one clip share one pass.
+    ``progress(done_s, total_s)``: called as decoding advances (the CLI draws a bar with it).
     """
     from ..models.speech import SpeechModel, load_speech_model
 
@@ -322,7 +328,8 @@ def transcribe(
             cached.file = file
             cached.elapsed_s = time.perf_counter() - start_time
             return cached
-    result = _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size, settings)
+    result = _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size, settings,
+                         progress)
     if key is not None:
         cache.put("transcript", key, {}, result.to_record())
     result.elapsed_s = time.perf_counter() - start_time
@@ -330,7 +337,7 @@ def transcribe(
 
 
 def _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size,
-                settings: VadSettings) -> TranscriptResult:
+                settings: VadSettings, progress=None) -> TranscriptResult:
     result = TranscriptResult(file=file, duration=0.0, segments=[], language=None, model=model.name)
 
     audio = _load(source, sr, channels)
@@ -356,8 +363,12 @@ def _transcribe(source, file, model, sr, word_timestamps, language, channels, be
     for ch, (track, spans) in enumerate(tracks):
         if speech_seconds(spans) < MIN_SPEECH_S:
             continue
+        tick = None
+        if progress is not None:
+            def tick(t: float, ch: int = ch, dur: float = result.duration, n: int = len(tracks)) -> None:
+                progress(ch * dur + min(t, dur), dur * n)
         segs, info = _decode(model, track, speech_seconds(spans), settings, word_timestamps, language,
-                             beam_size, ch if len(tracks) > 1 else None)
+                             beam_size, ch if len(tracks) > 1 else None, tick)
         decoded.extend(segs)
     decoded.sort(key=lambda s: (s.start, s.channel or 0))
     for seg in decoded:
