@@ -175,8 +175,9 @@ class TranscriptResult:
         d["speech"] = [s.to_dict() for s in self.speech]
         if self.avg_logprob is not None:
             d["avg_logprob"] = round(self.avg_logprob, 4)
-        if self.dropped:
-            d["dropped"] = [x.to_dict() for x in self.dropped]
+        dropped = [x.to_dict() for x in self.dropped if x.reason != "empty"]  # blank decodes say nothing
+        if dropped:
+            d["dropped"] = dropped
         if self.notes:
             d["notes"] = list(self.notes)
         if self.warning:
