@@ -6,13 +6,13 @@ the work is in vidmm.models.registry.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
 
 from vidmm.errors import UsageError, VidmmError
+
+from . import common
 
 models_app = typer.Typer(help="Which models are present, fetch missing ones, where they live.",
                          no_args_is_help=True, add_completion=False)
@@ -22,8 +22,7 @@ _MODELS_DIR = typer.Option(None, "--models-dir", help="Folder with model files (
 
 
 def _fail(err: VidmmError) -> None:
-    typer.echo(f"vidmm: error: {err.one_line()}", err=True)
-    raise typer.Exit(err.exit_code)
+    raise common.fail(err)
 
 
 def _human_size(n: int | None) -> str:
@@ -43,10 +42,9 @@ def list_cmd(models_dir: Path | None = _MODELS_DIR,
     from vidmm.models import registry
 
     rows = registry.list_models(models_dir)
-    if as_json or not sys.stdout.isatty():
-        typer.echo(json.dumps({"models": [r.to_dict() for r in rows]}, indent=1))
+    if common.machine_output(as_json, None):
+        common.print_json({"models": [r.to_dict() for r in rows]})
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="vidmm models")
@@ -55,7 +53,7 @@ def list_cmd(models_dir: Path | None = _MODELS_DIR,
     for r in rows:
         table.add_row(r.name, r.task, "[green]yes[/]" if r.present else "[red]no[/]", _human_size(r.size),
                       r.license, r.path or "-")
-    Console().print(table)
+    common.stdout_console().print(table)
 
 
 @models_app.command("pull")

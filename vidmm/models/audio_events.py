@@ -11,8 +11,10 @@ applause/cheering, sighs/gasps, silence. A cue's score in a window is the max ov
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import sys
 from dataclasses import dataclass
 from math import gcd
 
@@ -94,6 +96,25 @@ def to_16k_mono(wave: np.ndarray, sr: int) -> np.ndarray:
     return wave
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence native libraries' writes to file descriptor 2 for a moment (library code never prints)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # pytest capture, notebooks: nothing to silence
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 class YamNet:
     """The YAMNet tflite through ai-edge-litert; ``events(wave)`` gives per-window scores."""
 
@@ -101,9 +122,10 @@ class YamNet:
         from ai_edge_litert.interpreter import Interpreter
 
         path = registry.model_path("yamnet", models_dir)
-        self.interpreter = Interpreter(model_path=str(path),
-                                       num_threads=num_threads or max(1, min(os.cpu_count() or 1, 4)))
-        self.interpreter.allocate_tensors()
+        with _quiet_stderr():  # LiteRT prints an INFO line about its XNNPACK delegate on fd 2
+            self.interpreter = Interpreter(model_path=str(path),
+                                           num_threads=num_threads or max(1, min(os.cpu_count() or 1, 4)))
+            self.interpreter.allocate_tensors()
         self._in = self.interpreter.get_input_details()[0]["index"]
         out = self.interpreter.get_output_details()
         self._out = next(d["index"] for d in out if tuple(d["shape"]) == (1, 521))

@@ -71,6 +71,10 @@ class YuNetDetector:
         import cv2
 
         self._cv2 = cv2
+        try:  # OpenCV 5 warns once that its new graph engine ignores the target: not actionable here
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        except AttributeError:
+            pass
         path = registry.model_path("yunet", models_dir)
         self.det = cv2.FaceDetectorYN.create(str(path), "", (320, 320), score_threshold, nms_threshold, 5000)
         self.max_side = max_side

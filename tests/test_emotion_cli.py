@@ -1,0 +1,100 @@
+"""`vidmm emotion` as a user runs it: JSON per CLI.md, subtitles, the table, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from vidmm._cli.emotion_cmd import emotion
+
+REPO = Path(__file__).resolve().parent.parent
+MEDIA = Path(os.environ.get("VIDMM_MEDIA", REPO.parent / "shared" / "media"))
+MODELS = Path(os.environ.get("VIDMM_MODELS", REPO.parent / "shared" / "models"))
+
+pytestmark = pytest.mark.skipif(not (MODELS / "yamnet").is_dir() or not MEDIA.is_dir(),
+                                reason="shared models/media not available")
+
+app = typer.Typer()
+app.command("emotion")(emotion)
+
+
+@app.command("noop")
+def _noop() -> None:  # a second command keeps Typer from collapsing the app into `emotion`
+    pass
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, ["emotion", *args, "--models-dir", str(MODELS)])
+
+
+def test_json_follows_cli_contract():
+    res = invoke(str(MEDIA / "birthday.mp4"), "--json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["task"] == "emotion" and d["file"].endswith("birthday.mp4") and d["duration"] > 16
+    assert set(d["emotion"]) >= {"label", "score", "scores"} and d["emotion"]["label"] == "happy"
+    assert d["segments"] and {"start", "end", "emotion"} <= set(d["segments"][0])
+    assert isinstance(d["elapsed_s"], float) and "models" in d
+
+
+def test_several_files_give_a_list_and_neither_case_exits_0():
+    res = invoke(str(MEDIA / "testvideo.mp4"), str(MEDIA / "whisper_jfk.flac"), "--json")
+    assert res.exit_code == 0, res.output
+    docs = json.loads(res.stdout)
+    assert [d["emotion"]["evidence"] for d in docs] == ["none", "voice"]
+    assert docs[0]["emotion"]["label"] is None
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_subtitles(fmt):
+    res = invoke(str(MEDIA / "mmaction2_test.avi"), "--format", fmt)
+    assert res.exit_code == 0, res.output
+    text = res.stdout
+    if fmt == "vtt":
+        assert text.startswith("WEBVTT") and "00:00:00.000 --> " in text
+    else:
+        assert text.startswith("1\n00:00:00,000 --> ")
+    assert "face 1" in text and "speech" in text
+
+
+def test_table_for_people():
+    res = invoke(str(MEDIA / "mmaction2_test.avi"))  # CliRunner's stdout is not a terminal -> JSON
+    assert json.loads(res.stdout)["task"] == "emotion"
+    from rich.console import Console
+
+    from vidmm._cli import emotion_cmd
+
+    console = Console(record=True, width=140)
+    orig = emotion_cmd.common.stdout_console
+    emotion_cmd.common.stdout_console = lambda: console
+    try:
+        from vidmm.cache import Cache
+        from vidmm.features import Extractor
+        from vidmm.tasks.emotion import EmotionModels, analyze
+
+        result = analyze(str(MEDIA / "mmaction2_test.avi"), Extractor(cache=Cache(enabled=False)),
+                         EmotionModels.load(MODELS))
+        emotion_cmd.render_table(result)
+    finally:
+        emotion_cmd.common.stdout_console = orig
+    out = console.export_text()
+    assert "timeline" in out and "face 1" in out and "emotion:" in out
+
+
+def test_bad_format_is_usage_error():
+    res = invoke(str(MEDIA / "birthday.mp4"), "--format", "xml")
+    assert res.exit_code == 2 and "unknown format" in res.stderr
+
+
+def test_missing_models_exit_4(tmp_path, monkeypatch):
+    from vidmm.models import registry
+
+    monkeypatch.setattr(registry, "user_models_dir", lambda: tmp_path / "user")
+    res = CliRunner().invoke(app, ["emotion", str(MEDIA / "birthday.mp4"), "--models-dir", str(tmp_path)])
+    assert res.exit_code == 4
+    assert "vidmm models pull" in res.stderr
