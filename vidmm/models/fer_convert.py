@@ -28,7 +28,6 @@ def _layer_weights(group, layer: str) -> dict[str, np.ndarray]:
 def export(hdf5: str | Path, out_prefix: str | Path) -> tuple[Path, Path]:
     """Write OUT.safetensors and OUT.json from the Keras hdf5; returns both paths."""
     import h5py
-    from safetensors.numpy import save_file
 
     hdf5, out = Path(hdf5), Path(out_prefix)
     with h5py.File(hdf5, "r") as f:
@@ -67,10 +66,30 @@ def export(hdf5: str | Path, out_prefix: str | Path) -> tuple[Path, Path]:
         "layers": layers,
     }
     st, js = out.with_suffix(".safetensors"), out.with_suffix(".json")
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(st),
-              metadata={"source": hdf5.name, "format": "pytorch-layout"})
+    st.write_bytes(_stable_safetensors({k: np.ascontiguousarray(v) for k, v in tensors.items()},
+                                       {"source": hdf5.name, "format": "pytorch-layout"}))
     js.write_text(json.dumps(graph, indent=1) + "\n")
     return st, js
+
+
+def _stable_safetensors(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
+    """safetensors bytes with the metadata keys in the given order.
+
+    The library keeps metadata in a hash map, so its key order (and the file's sha256) changes from run
+    to run; the registry checks the file by hash, so the order is fixed here. Same keys, same length:
+    only the metadata object inside the header is rewritten.
+    """
+    from safetensors.numpy import save
+
+    data = save(tensors, metadata=metadata)
+    n = int.from_bytes(data[:8], "little")
+    header = data[8:8 + n].decode("utf-8")
+    start = header.index('"__metadata__":') + len('"__metadata__":')
+    end = header.index("}", start) + 1
+    wanted = json.dumps(metadata, separators=(",", ":"))
+    if len(wanted) != end - start:  # unexpected serialisation: keep the library's bytes
+        return data
+    return data[:8] + (header[:start] + wanted + header[end:]).encode("utf-8") + data[8 + n:]
 
 
 def export_onnx(model_dir: str | Path, out: str | Path, atol: float = 1e-4) -> Path:
