@@ -14,6 +14,10 @@ from .._version import __version__
 #: (name, one-line help) of every top-level command, in the order shown.
 COMMANDS = [
     ("info", "Probe: duration, fps, size, codecs, audio, rotation."),
+    ("scene", "Scene and action labels for the clip and each shot, zero-shot, any label set."),
+    ("emotion", "Overall emotion and a per-segment timeline, faces and voice fused."),
+    ("transcribe", "Speech to text (txt/srt/vtt/json), with word timestamps."),
+    ("search", "Rank the clips (and moments) of a folder by a text query."),
     ("models", "Which models are present, fetch missing ones, where they live."),
 ]
 
@@ -69,9 +73,17 @@ def build_app():
         common.OPTIONS.debug = debug
         common.OPTIONS.quiet = quiet
 
+    from .emotion_cmd import emotion
     from .models_cmd import models_app
+    from .scene_cmd import scene
+    from .search_cmd import search
+    from .transcribe_cmd import transcribe
 
     app.command("info")(info)
+    app.command("scene")(scene)
+    app.command("emotion")(emotion)
+    app.command("transcribe")(transcribe)
+    app.command("search")(search)
     app.add_typer(models_app, name="models")
     return app
 

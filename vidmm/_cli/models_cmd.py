@@ -39,8 +39,9 @@ def _human_size(n: int | None) -> str:
 def list_cmd(models_dir: Path | None = _MODELS_DIR,
              as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout.")) -> None:
     """List every model vidmm knows, whether it is present, its size, license and path."""
-    from vidmm.models import registry
+    from vidmm.models import registry, speech
 
+    speech.register_listing()
     rows = registry.list_models(models_dir)
     if common.machine_output(as_json, None):
         common.print_json({"models": [r.to_dict() for r in rows]})

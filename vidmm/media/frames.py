@@ -127,6 +127,7 @@ class SampleReport:
     decoded: int = 0
     seeks: int = 0
     warnings: list[str] = field(default_factory=list)
+    truncated_at: float | None = None  # seconds where the video data stops short of the header's duration
 
 
 def scaled_size(width: int, height: int, size: int | None) -> tuple[int, int]:
@@ -232,6 +233,15 @@ class PyAVReader:
         return Frame(self._convert(frame, size), Timecode(max(t, 0.0), index), index, bool(frame.key_frame))
 
     # -- strategies ----------------------------------------------------------------------------
+    def _note_early_end(self, last: float | None) -> None:
+        """The data stopped well before the duration the header promises: a truncated file."""
+        if self.duration and (last is None or last < 0.9 * self.duration - 0.5):
+            shown = "no frame" if last is None else f"{last:.1f} s"
+            self.report.truncated_at = last or 0.0
+            message = f"video data ends at {shown} of the {self.duration:.1f} s the header promises"
+            if message not in self.report.warnings:
+                self.report.warnings.append(message)
+
     def keyframe_times(self) -> list[float]:
         """Times of the stream's keyframes, read from packets without decoding (demux only)."""
         if self._keyframe_times is None:
@@ -296,6 +306,7 @@ class PyAVReader:
                 decoder = None  # end of stream: the last frame stands for targets past the end
                 position = None
                 chosen = prev
+                self._note_early_end(prev[1] if prev else None)
             if chosen is None:
                 continue
             frame, t = chosen
@@ -441,6 +452,9 @@ def sample_frames(
             report.decoded = reader.report.decoded
             report.seeks = reader.report.seeks
             report.warnings = list(reader.report.warnings)
-    if count == 0:
+            report.truncated_at = reader.report.truncated_at
+    if count == 0 or reader.report.truncated_at is not None:
+        # A partial answer about a truncated file would pass for a whole one: refuse it.
         detail = reader.report.warnings[0] if reader.report.warnings else "no frame could be decoded"
-        raise DecodeError(detail, path=str(path), hint="the file may be truncated or damaged")
+        raise DecodeError(f"truncated or damaged: {detail}", path=str(path),
+                          hint="re-download or re-encode the file")

@@ -1,0 +1,89 @@
+"""The bad-input corpus: every bad file fails with one clear line naming it, and a non-zero exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import media
+
+from vidmm.errors import EXIT_NO_INPUT, EXIT_SOME_FAILED, InputError, VidmmError
+from vidmm.media.frames import Sampling, sample_frames
+
+# What `vidmm info` must refuse (an audio file, a still image and a truncated file whose header is
+# intact are things a probe can describe).
+INFO_REFUSES = ["empty", "text", "directory", "missing", "unreadable"]
+# What frame sampling (every video task) must refuse.
+VIDEO_REFUSES = INFO_REFUSES + ["truncated", "audio_only", "image"]
+EXPECTED_WORDS = {
+    "empty": "empty", "text": "not a media file", "directory": "directory", "missing": "no such file",
+    "unreadable": "permission", "truncated": "truncated", "audio_only": "no video stream",
+    "image": "still image",
+}
+
+
+def _skip_unreadable_as_root(name):
+    if name == "unreadable" and os.geteuid() == 0:
+        pytest.skip("root reads files without read permission: this case needs an ordinary user")
+
+
+def _vidmm(*args):
+    return subprocess.run([sys.executable, "-m", "vidmm", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name", VIDEO_REFUSES)
+def test_sampling_refuses_bad_input_with_a_clear_error(bad_inputs, name):
+    _skip_unreadable_as_root(name)
+    path = bad_inputs[name]
+    with pytest.raises(VidmmError) as err:
+        list(sample_frames(path, Sampling.uniform(4)))
+    line = err.value.one_line()
+    assert "\n" not in line and str(path) in line
+    assert EXPECTED_WORDS[name] in line
+    assert err.value.exit_code in (EXIT_SOME_FAILED, EXIT_NO_INPUT)
+
+
+@pytest.mark.parametrize("name", INFO_REFUSES)
+def test_cli_info_bad_input_one_line_and_exit_3(bad_inputs, name):
+    _skip_unreadable_as_root(name)
+    path = bad_inputs[name]
+    r = _vidmm("info", path)
+    assert r.returncode == EXIT_NO_INPUT
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"vidmm: error: {path}: ")
+    assert EXPECTED_WORDS[name] in lines[0]
+    assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_cli_one_bad_input_among_good_ones_exits_1_and_keeps_the_good(bad_inputs):
+    r = _vidmm("info", "--json", media("chaplin.mp4"), bad_inputs["text"], media("testvideo.mp4"))
+    assert r.returncode == EXIT_SOME_FAILED
+    import json
+
+    docs = json.loads(r.stdout)
+    assert [os.path.basename(d["file"]) for d in docs] == ["chaplin.mp4", "testvideo.mp4"]
+    assert r.stderr.count("vidmm: error:") == 1
+
+
+def test_debug_shows_the_traceback(bad_inputs):
+    r = _vidmm("--debug", "info", bad_inputs["text"])
+    assert r.returncode == EXIT_NO_INPUT and "Traceback" in r.stderr
+
+
+def test_unicode_and_spaces_in_paths_work(tmp_path, clips):
+    target = tmp_path / "dossier été" / "clip à voir.mp4"
+    target.parent.mkdir()
+    target.write_bytes(clips["plain"].read_bytes())
+    r = _vidmm("info", "--json", target)
+    assert r.returncode == 0, r.stderr
+    assert str(target) in r.stdout
+    assert len(list(sample_frames(target, Sampling.uniform(2)))) == 2
+
+
+def test_errors_are_exceptions_with_exit_codes():
+    err = InputError("no such file", path="a b.mp4", hint="check the path")
+    assert err.one_line() == "a b.mp4: no such file (check the path)"
+    assert err.to_dict() == {"type": "input", "message": "a b.mp4: no such file (check the path)"}
