@@ -51,3 +51,16 @@ def test_info_several_files_is_a_list():
     assert r.exit_code == 0
     docs = json.loads(r.stdout)
     assert [d["kind"] for d in docs] == ["video", "audio"]
+
+
+def test_cache_info_and_clear(tmp_path, monkeypatch):
+    from vidmm.cache import Cache
+
+    monkeypatch.setenv("VIDMM_CACHE", str(tmp_path))
+    Cache().put("x", "k", {"v": __import__("numpy").ones(3)})
+    app = build_app()
+    r = CliRunner().invoke(app, ["cache", "info", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["entries"] == 1
+    r = CliRunner().invoke(app, ["cache", "clear"])
+    assert r.exit_code == 0 and "removed 1" in r.stdout
+    assert Cache().info().entries == 0

@@ -19,6 +19,7 @@ COMMANDS = [
     ("transcribe", "Speech to text (txt/srt/vtt/json), with word timestamps."),
     ("search", "Rank the clips (and moments) of a folder by a text query."),
     ("models", "Which models are present, fetch missing ones, where they live."),
+    ("cache", "Show or clear the embedding cache."),
 ]
 
 FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
@@ -73,6 +74,7 @@ def build_app():
         common.OPTIONS.debug = debug
         common.OPTIONS.quiet = quiet
 
+    from .cache_cmd import cache_app
     from .emotion_cmd import emotion
     from .models_cmd import models_app
     from .scene_cmd import scene
@@ -85,6 +87,7 @@ def build_app():
     app.command("transcribe")(transcribe)
     app.command("search")(search)
     app.add_typer(models_app, name="models")
+    app.add_typer(cache_app, name="cache")
     return app
 
 
