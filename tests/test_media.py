@@ -58,7 +58,8 @@ def _full_decode(path):
 
 
 @pytest.mark.parametrize("name", ["plain", "bframes", "vfr", "odd", "tenbit", "interlaced"])
-@pytest.mark.parametrize("sampling", [Sampling.uniform(5), Sampling.every(0.5)], ids=["uniform5", "every0.5"])
+@pytest.mark.parametrize("sampling", [Sampling.uniform(5, mode="exact"), Sampling.every(0.5, mode="exact")],
+                         ids=["uniform5", "every0.5"])
 def test_sampled_frames_are_the_frames_shown_at_their_times(clips, name, sampling):
     ref = _full_decode(clips[name])
     ref_times = np.array([t for t, _ in ref])
@@ -71,6 +72,19 @@ def test_sampled_frames_are_the_frames_shown_at_their_times(clips, name, samplin
         # the frame shown at the target: no frame lies strictly closer to it
         assert abs(frame.seconds - target) <= np.min(np.abs(ref_times - target)) + 1e-6
         assert np.abs(frame.image.astype(int) - ref[i][1].astype(int)).mean() < 1.0
+
+
+def test_near_mode_takes_keyframes_close_to_targets_and_decodes_less():
+    path = media("big_buck_bunny_0_30.webm")
+    sampling = Sampling.uniform(6)  # mode "near", the default
+    exact, near = SampleReport(), SampleReport()
+    a = list(sample_frames(path, Sampling.uniform(6, mode="exact"), report=exact))
+    b = list(sample_frames(path, sampling, report=near))
+    assert len(a) == len(b) == 6
+    step = 30.0 / 6
+    for frame, target in zip(b, sampling.targets(30.0)):
+        assert abs(frame.seconds - target) <= 0.4 * step + 1e-6
+    assert any(f.key for f in b) and near.decoded < exact.decoded
 
 
 def test_sampling_scales_down_early_and_keeps_aspect():

@@ -28,6 +28,17 @@ from .source import check_readable, open_container
 
 #: A target this close (seconds) after the decoder's position is reached by decoding forward, not seeking.
 FORWARD_DECODE_WINDOW = 1.5
+#: On the way to a target, non-reference frames are skipped until this close (seconds, or 8 frames).
+APPROACH_S = 0.25
+
+
+#: How precisely sampled frames match their target times.
+#: "exact": the frame shown at the target. "near" (default): a keyframe within NEAR_FRACTION of the spacing
+#: between targets if there is one (one decoded frame instead of a run from the previous keyframe), else
+#: the exact frame. "keyframe": the nearest keyframe, however far.
+MODES = ("exact", "near", "keyframe")
+NEAR_FRACTION = 0.4
+_MODE_SUFFIX = {"exact": "x", "near": "", "keyframe": "k"}
 
 
 @dataclass(frozen=True)
@@ -40,71 +51,83 @@ class Sampling:
     spans: tuple[tuple[float, float], ...] = ()
     n_per_shot: int = 3
     counts: tuple[int, ...] = ()  # per_shot: frames in each span (overrides n_per_shot)
-    exact: bool = True  # False: take the keyframe nearest each target (much cheaper, less precise)
+    mode: str = "near"
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"sampling mode must be one of {MODES}, not {self.mode!r}")
 
     @classmethod
-    def uniform(cls, n: int, exact: bool = True) -> Sampling:
+    def uniform(cls, n: int, mode: str = "near") -> Sampling:
+        """``n`` frames, one in the middle of each of ``n`` equal parts of the video."""
         if n < 1:
             raise ValueError("uniform sampling needs n >= 1")
-        return cls("uniform", n=int(n), exact=exact)
+        return cls("uniform", n=int(n), mode=mode)
 
     @classmethod
-    def every(cls, seconds: float, exact: bool = True) -> Sampling:
+    def every(cls, seconds: float, mode: str = "near") -> Sampling:
+        """A frame every ``seconds``, from the start."""
         if not seconds > 0:
             raise ValueError("sampling interval must be > 0 seconds")
-        return cls("every", seconds=float(seconds), exact=exact)
+        return cls("every", seconds=float(seconds), mode=mode)
 
     @classmethod
     def keyframes(cls, max_n: int | None = None) -> Sampling:
-        return cls("keyframes", n=max_n, exact=False)
+        """Only keyframes (all of them, or ``max_n`` spread evenly): the cheapest sampling."""
+        return cls("keyframes", n=max_n, mode="keyframe")
 
     @classmethod
     def per_shot(
         cls,
         spans: Sequence[Span | tuple[float, float]],
         per_shot: int | Sequence[int] = 3,
-        exact: bool = True,
+        mode: str = "near",
     ) -> Sampling:
         """``per_shot`` frames spread inside each span: one count for all, or one count per span."""
         pairs = tuple(
             (float(s.start), float(s.end)) if isinstance(s, Span) else (float(s[0]), float(s[1])) for s in spans
         )
         if isinstance(per_shot, int):
-            return cls("per_shot", spans=pairs, n_per_shot=max(1, per_shot), exact=exact)
+            return cls("per_shot", spans=pairs, n_per_shot=max(1, per_shot), mode=mode)
         counts = tuple(max(1, int(c)) for c in per_shot)
         if len(counts) != len(pairs):
             raise ValueError("per_shot needs one count per span")
-        return cls("per_shot", spans=pairs, counts=counts, exact=exact)
+        return cls("per_shot", spans=pairs, counts=counts, mode=mode)
 
     def key(self) -> str:
         """A stable short text naming this sampling, for cache keys."""
+        m = _MODE_SUFFIX[self.mode]
         if self.kind == "uniform":
-            return f"uniform{self.n}{'' if self.exact else 'k'}"
+            return f"uniform{self.n}{m}"
         if self.kind == "every":
-            return f"every{self.seconds:g}{'' if self.exact else 'k'}"
+            return f"every{self.seconds:g}{m}"
         if self.kind == "keyframes":
             return f"keyframes{self.n or ''}"
         spans = ",".join(f"{a:.3f}-{b:.3f}" for a, b in self.spans)
-        if self.counts:
-            return f"pershot{'/'.join(map(str, self.counts))}{'' if self.exact else 'k'}[{spans}]"
-        return f"pershot{self.n_per_shot}{'' if self.exact else 'k'}[{spans}]"
+        counts = "/".join(map(str, self.counts)) if self.counts else str(self.n_per_shot)
+        return f"pershot{counts}{m}[{spans}]"
 
-    def targets(self, duration: float) -> list[float]:
-        """Target times in seconds, sorted. Empty for keyframe sampling (the stream decides)."""
+    def windows(self, duration: float) -> list[tuple[float, float]]:
+        """(target time, spacing to the neighbouring targets) in seconds, sorted by time."""
         duration = max(float(duration), 0.0)
         if self.kind == "uniform":
-            return [(i + 0.5) * duration / self.n for i in range(self.n)]
+            step = duration / self.n
+            return [((i + 0.5) * step, step) for i in range(self.n)]
         if self.kind == "every":
             count = max(1, int(math.floor(duration / self.seconds - 1e-9)) + 1)
-            return [i * self.seconds for i in range(count)]
+            return [(i * self.seconds, self.seconds) for i in range(count)]
         if self.kind == "per_shot":
             out = []
             counts = self.counts or (self.n_per_shot,) * len(self.spans)
             for (a, b), k in zip(self.spans, counts):
-                length = max(b - a, 0.0)
-                out.extend(a + (i + 0.5) * length / k for i in range(k))
+                step = max(b - a, 0.0) / k
+                out.extend((a + (i + 0.5) * step, step) for i in range(k))
             return sorted(out)
         return []
+
+    def targets(self, duration: float) -> list[float]:
+        """Target times in seconds, sorted. Empty for keyframe sampling (the stream decides)."""
+        return [t for t, _ in self.windows(duration)]
 
 
 @dataclass
@@ -261,18 +284,33 @@ class PyAVReader:
         i = bisect.bisect_right(keys, t + 1e-6) - 1
         return keys[i] if i >= 0 else None
 
-    def at_times(self, targets: Sequence[float], size: int | None, exact: bool = True) -> Iterator[Frame]:
-        """For each target time, the frame shown then (nearest); with ``exact=False`` the nearest keyframe.
+    def _snap_to_keyframes(self, windows: Sequence[tuple[float, float]], mode: str) -> list[float]:
+        """Targets after moving each to a keyframe where the mode allows it."""
+        targets = [t for t, _ in windows]
+        if mode == "exact":
+            return targets
+        keys = self.keyframe_times()
+        if not keys:
+            return targets
+        out = []
+        for t, step in windows:
+            k = keys[_nearest(keys, t)]
+            out.append(k if mode == "keyframe" or abs(k - t) <= NEAR_FRACTION * step else t)
+        return sorted(set(out))
+
+    def at_times(self, windows: Sequence[tuple[float, float]], size: int | None, mode: str = "exact") -> Iterator[Frame]:
+        """For each (target, spacing), the frame shown at the target (nearest), or a keyframe (see MODES).
 
         Seeks only when a keyframe lies between the decoder's position and the target: otherwise decoding
-        forward is cheaper than going back to a keyframe already passed.
+        forward is cheaper than going back to a keyframe already passed. On the way to a target the
+        decoder skips non-reference frames (nothing depends on them) until it is close.
         """
-        targets = sorted(targets)
-        keys = self.keyframe_times() if len(targets) > 1 or not exact else []
-        if not exact:
-            if keys:  # snap each target to its nearest keyframe; decode only those
-                targets = sorted({keys[_nearest(keys, t)] for t in targets})
-            self.stream.codec_context.skip_frame = "NONKEY"
+        # Slice threads: frame threading delays output and is flushed on every seek.
+        self.stream.thread_type = "SLICE"
+        targets = self._snap_to_keyframes(windows, mode)
+        keys = self.keyframe_times() if len(targets) > 1 else []
+        cc = self.stream.codec_context
+        near = max(APPROACH_S, 8 / self.fps if self.fps else APPROACH_S)
         position = None  # time of the last decoded frame; None = must seek
         decoder = None
         prev = None  # (frame, time) of the last decoded frame before the target
@@ -291,12 +329,15 @@ class PyAVReader:
                 decoder = self._decode()
                 prev = None
             chosen = None
+            cc.skip_frame = "NONREF" if position is None or target - position > near else "DEFAULT"
             for frame in decoder:
                 t = self._time_of(frame, n_decoded)
                 n_decoded += 1
                 position = t
                 if t < target - 1e-6:
                     prev = (frame, t)
+                    if t >= target - near:
+                        cc.skip_frame = "DEFAULT"
                     continue
                 # first frame at or after target: pick the nearer of it and the one before
                 chosen = prev if prev is not None and target - prev[1] <= t - target else (frame, t)
@@ -307,6 +348,7 @@ class PyAVReader:
                 position = None
                 chosen = prev
                 self._note_early_end(prev[1] if prev else None)
+            cc.skip_frame = "DEFAULT"
             if chosen is None:
                 continue
             frame, t = chosen
@@ -320,8 +362,8 @@ class PyAVReader:
         if max_n:
             times = self.keyframe_times()
             if len(times) > max_n:
-                picks = [times[int((i + 0.5) * len(times) / max_n)] for i in range(max_n)]
-                yield from self.at_times(picks, size, exact=False)
+                picks = [(times[int((i + 0.5) * len(times) / max_n)], 0.0) for i in range(max_n)]
+                yield from self.at_times(picks, size, mode="keyframe")
                 return
         self.stream.codec_context.skip_frame = "NONKEY"
         for i, frame in enumerate(self._decode()):
@@ -366,8 +408,10 @@ class OpenCVReader:
         index = round(t * self.fps) if self.fps else None
         return Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), Timecode(max(t, 0.0), index), index, False)
 
-    def at_times(self, targets: Sequence[float], size: int | None, exact: bool = True) -> Iterator[Frame]:
+    def at_times(self, windows: Sequence[tuple[float, float]], size: int | None, mode: str = "exact") -> Iterator[Frame]:
+        """OpenCV cannot tell keyframes: every mode takes the frame shown at each target."""
         cv2 = self._cv2
+        targets = [t for t, _ in windows]
         position = None
         prev = None
         last = None
@@ -398,7 +442,7 @@ class OpenCVReader:
         # OpenCV cannot tell keyframes; approximate with one frame per second (or max_n uniform).
         duration = self.duration or 0.0
         n = max_n or max(1, int(duration))
-        yield from self.at_times(Sampling.uniform(n).targets(duration), size)
+        yield from self.at_times(Sampling.uniform(n).windows(duration), size)
 
 
 BACKENDS = {"pyav": PyAVReader, "opencv": OpenCVReader}
@@ -441,7 +485,7 @@ def sample_frames(
             duration = reader.duration
             if duration is None or duration <= 0:
                 duration = (reader.fps and 1 / reader.fps) or 0.0
-            frames = reader.at_times(sampling.targets(duration), size, exact=sampling.exact)
+            frames = reader.at_times(sampling.windows(duration), size, mode=sampling.mode)
         for frame in frames:
             count += 1
             yield frame
