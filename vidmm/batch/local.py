@@ -1,0 +1,225 @@
+"""The local engine: N worker processes, each with its own models, fed by the parent over pipes.
+
+Why per-worker pipes and not one shared queue: the parent always knows which files each worker holds,
+so a worker that dies (a decoder crash, the OOM killer) costs exactly one error record for the file it
+was on, the files queued behind it go to its replacement, and nothing is lost or done twice.
+
+Each worker is given up to ``DEPTH`` files at once: while it runs the model on one, a thread decodes
+ahead on the next (the task's ``prefetch``: shot detection for scene, audio features for emotion).
+PyAV and the models release the GIL, so the two overlap.
+
+Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent alone decides to stop
+(it writes what is finished, then ends the workers; their unfinished files are redone next run).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+
+#: Files handed to a worker at once (one running, the rest being decoded ahead).
+DEPTH = 2
+#: A worker that dies before it is ready this many times in a row means the models cannot load.
+MAX_EARLY_DEATHS = 2
+
+
+class FatalWorkerError(Exception):
+    """The task cannot run at all (e.g. a model is missing): every file would fail the same way."""
+
+    def __init__(self, error: dict, exit_code: int):
+        super().__init__(error.get("message", "worker failed"))
+        self.error = error
+        self.exit_code = exit_code
+
+
+def worker_main(conn: Connection, task: str, options: dict, threads: int, prefetch: bool) -> None:
+    """Entry point of a worker process (spawned: a fresh interpreter, no inherited threads or models)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .worker import Worker, limit_threads
+
+    limit_threads(threads)
+    try:
+        w = Worker(task, options, threads)
+    except BaseException as err:  # noqa: BLE001 - reported to the parent, which stops the batch
+        from ..errors import VidmmError
+
+        code = err.exit_code if isinstance(err, VidmmError) else 1
+        msg = err.one_line() if isinstance(err, VidmmError) else f"{type(err).__name__}: {err}"
+        conn.send(("fatal", {"type": getattr(err, "kind", "internal"), "message": msg}, code))
+        return
+    conn.send(("ready", w.pid))
+    pool = None
+    if prefetch and w.task.prefetch is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="vidmm-prefetch")
+    ahead: dict[int, object] = {}
+    pending: deque = deque()
+    closing = False
+    try:
+        while True:
+            if not pending and not closing:
+                msg = conn.recv()
+                if msg is None:
+                    closing = True
+                else:
+                    pending.append(msg)
+            while not closing and conn.poll():
+                msg = conn.recv()
+                if msg is None:
+                    closing = True
+                else:
+                    pending.append(msg)
+            if not pending:
+                break
+            seq, path, identity = pending.popleft()
+            if pool is not None:
+                for nseq, npath, _ in pending:
+                    if nseq not in ahead:
+                        ahead[nseq] = pool.submit(w.prefetch, npath)
+            fut = ahead.pop(seq, None)
+            if fut is not None:
+                fut.result()
+            conn.send(("record", seq, w.run(path, identity)))
+        conn.send(("stats", w.stats()))
+    except (EOFError, BrokenPipeError):
+        pass
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class _Slot:
+    proc: mp.process.BaseProcess
+    conn: Connection
+    held: deque = field(default_factory=deque)  # (seq, path, identity) sent, not yet answered
+    ready: bool = False
+    done: bool = False  # told to stop and answered everything
+
+
+class LocalEngine:
+    name = "local"
+
+    def __init__(self, task: str, options: dict, workers: int, threads: int, prefetch: bool = True):
+        self.task, self.options, self.n, self.threads, self.prefetch = task, options, workers, threads, prefetch
+        self.ctx = mp.get_context("spawn")
+        self.slots: list[_Slot] = []
+        self.stats: list[dict] = []
+        self.early_deaths = 0
+
+    def _start(self) -> _Slot:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=worker_main, args=(child, self.task, self.options, self.threads,
+                                                          self.prefetch), daemon=True, name="vidmm-worker")
+        proc.start()
+        child.close()
+        return _Slot(proc, parent)
+
+    def run(self, items: list[tuple[int, str, str | None]], on_record: Callable[[int, dict], None],
+            crash_record: Callable[[tuple[int, str, str | None], str], dict]) -> None:
+        queue = deque(items)
+        self.slots = [self._start() for _ in range(max(1, min(self.n, len(queue) or 1)))]
+        try:
+            while queue or any(s.held for s in self.slots):
+                for s in self.slots:
+                    while s.ready and queue and len(s.held) < DEPTH:
+                        item = queue.popleft()
+                        s.held.append(item)
+                        s.conn.send(item)
+                live = [s for s in self.slots if not s.done]
+                ready = wait([s.conn for s in live] + [s.proc.sentinel for s in live])
+                for s in list(self.slots):
+                    if s.conn in ready or s.proc.sentinel in ready:
+                        self._service(s, queue, on_record, crash_record)
+            for s in self.slots:  # no more work: let them say goodbye (stats) and exit
+                if s.proc.is_alive():
+                    try:
+                        s.conn.send(None)
+                    except (BrokenPipeError, OSError):
+                        continue
+            for s in self.slots:
+                try:
+                    while s.conn.poll(5):
+                        msg = s.conn.recv()
+                        if msg[0] == "stats":
+                            self.stats.append(msg[1])
+                            break
+                except (EOFError, OSError):
+                    pass
+        finally:
+            self.close()
+
+    def _service(self, s: _Slot, queue: deque, on_record, crash_record) -> None:
+        try:
+            while s.conn.poll():
+                msg = s.conn.recv()
+                kind = msg[0]
+                if kind == "ready":
+                    s.ready = True
+                    self.early_deaths = 0
+                elif kind == "fatal":
+                    raise FatalWorkerError(msg[1], msg[2])
+                elif kind == "record":
+                    seq, rec = msg[1], msg[2]
+                    if s.held and s.held[0][0] == seq:
+                        s.held.popleft()
+                    else:
+                        s.held = deque(x for x in s.held if x[0] != seq)
+                    on_record(seq, rec)
+                elif kind == "stats":
+                    self.stats.append(msg[1])
+            if s.proc.is_alive():
+                return
+        except (EOFError, OSError):
+            pass
+        # The worker died: the file it was on gets an error record, the rest go to a new worker.
+        s.proc.join(1)
+        code = s.proc.exitcode
+        i = self.slots.index(s)
+        if not s.ready:
+            self.early_deaths += 1
+            if self.early_deaths >= MAX_EARLY_DEATHS:
+                raise FatalWorkerError({"type": "internal",
+                                        "message": f"worker process died while loading models (exit {code})"}, 1)
+        if s.held:
+            first = s.held.popleft()
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            on_record(first[0], crash_record(first, f"worker process died ({how}) while processing this file"))
+            queue.extendleft(reversed(s.held))
+        s.conn.close()
+        self.slots[i] = self._start()
+
+    def close(self) -> None:
+        """End every worker now (their unfinished files are not recorded, so they are redone next run)."""
+        for s in self.slots:
+            if s.proc.is_alive():
+                s.proc.terminate()
+        for s in self.slots:
+            s.proc.join(3)
+            if s.proc.is_alive():
+                s.proc.kill()
+                s.proc.join(1)
+            s.conn.close()
+        self.slots = []
+
+
+def default_workers(task: str) -> int:
+    """What the machine allows: one per core, fewer if memory is short (about 1.2 GB per model worker)."""
+    cores = os.cpu_count() or 1
+    if task == "info":
+        return min(cores, 4)
+    try:
+        avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        mem = open("/proc/meminfo").read()
+        for line in mem.splitlines():
+            if line.startswith("MemAvailable:"):
+                avail = int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return cores
+    return max(1, min(cores, int(avail // (1.2 * (1 << 30)))))

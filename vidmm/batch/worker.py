@@ -1,0 +1,107 @@
+"""One worker: models loaded once, then file after file -> record. Used by worker processes and Ray actors.
+
+A worker never writes the output; it returns records (plain JSON-able dicts) to the parent.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from .tasks import TASKS, options_hash
+
+#: Threads a library may start, capped per worker so N workers share the cores instead of fighting.
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def limit_threads(threads: int) -> None:
+    """Call before torch/numpy's BLAS start their pools (first thing in a fresh process)."""
+    threads = max(1, int(threads))
+    for name in THREAD_ENV:
+        os.environ[name] = str(threads)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def set_torch_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.set_num_threads(max(1, int(threads)))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set in this process
+        pass
+
+
+def error_record(path: str, task: str, opts_hash: str, identity: str | None, err: BaseException) -> dict:
+    from .. import __version__
+    from ..errors import VidmmError
+
+    if isinstance(err, VidmmError):
+        if err.path is None:
+            err.path = path
+        error = err.to_dict()
+    else:
+        error = {"type": "internal", "message": " ".join(f"{path}: {type(err).__name__}: {err}".split())}
+    return {"vidmm": __version__, "task": task, "file": path, "identity": identity, "options_hash": opts_hash,
+            "error": error}
+
+
+def identity_of(path: str) -> str | None:
+    """The file's content identity, or None when it cannot be read (the record is then keyed by path)."""
+    from ..cache import file_identity
+
+    try:
+        if not os.path.isfile(path):
+            return None
+        return file_identity(path)
+    except OSError:
+        return None
+
+
+class Worker:
+    """Holds the Extractor and the task's models; ``run(path)`` never raises for a bad file."""
+
+    def __init__(self, task: str, options: dict, threads: int = 1):
+        from ..cache import Cache
+        from ..features import Extractor
+
+        self.task = TASKS[task]
+        if self.task.needs:
+            set_torch_threads(threads)
+        self.options = {**options, "threads": threads}
+        self.hash = options_hash(self.task, options)
+        self.extractor = Extractor(backbone=options.get("backbone"), cache=Cache(enabled=not options.get("no_cache")),
+                                   max_frames=int(options.get("max_frames") or 32))
+        self.state = self.task.load(self.extractor, self.options)
+        self.pid = os.getpid()
+
+    def prefetch(self, path: str) -> None:
+        if self.task.prefetch is None:
+            return
+        try:
+            self.task.prefetch(path, self.extractor)
+        except Exception:  # noqa: BLE001 - run() meets the same problem and records it
+            pass
+
+    def run(self, path: str, identity: str | None = None) -> dict:
+        identity = identity if identity is not None else identity_of(path)
+        start = time.perf_counter()
+        try:
+            rec = self.task.run(path, self.extractor, self.state, self.options)
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:  # noqa: BLE001 - one bad file never stops a batch
+            return error_record(path, self.task.name, self.hash, identity, err)
+        rec = dict(rec)
+        rec["file"] = path
+        rec["identity"] = identity
+        rec["options_hash"] = self.hash
+        rec.setdefault("elapsed_s", round(time.perf_counter() - start, 4))
+        return rec
+
+    def stats(self) -> dict:
+        c = self.extractor.cache
+        return {"pid": self.pid, "decoded_frames": self.extractor.decoded_frames, "cache_hits": c.hits,
+                "cache_misses": c.misses}
