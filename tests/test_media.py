@@ -168,3 +168,18 @@ def test_front_door_functions():
     assert vidmm.probe(media("chaplin.mp4")).has_audio
     frames = list(vidmm.sample_frames(media("chaplin.mp4"), vidmm.Sampling.uniform(3)))
     assert len(frames) == 3 and isinstance(frames[0].time, vidmm.Timecode)
+
+
+def test_opencv_is_the_fallback_when_pyav_cannot_open(monkeypatch):
+    from vidmm.errors import DecodeError
+    from vidmm.media import frames as frames_mod
+
+    def refuse(self, path):
+        raise DecodeError("PyAV refused", path=str(path))
+
+    monkeypatch.setattr(frames_mod.PyAVReader, "__init__", refuse)
+    report = SampleReport()
+    got = list(sample_frames(media("chaplin.mp4"), Sampling.uniform(3), report=report))
+    assert len(got) == 3 and report.backend == "opencv"
+    with pytest.raises(DecodeError, match="PyAV refused"):  # both fail: the first error is the one kept
+        list(sample_frames(__file__, Sampling.uniform(3)))
