@@ -52,6 +52,7 @@ class BatchSummary:
     ok: int = 0
     failed: int = 0
     skipped: int = 0
+    skipped_failed: int = 0  # skipped because the log already holds an error record for them
     torn: int = 0  # torn/damaged log lines removed on open (their files are redone)
     workers: int = 0
     engine: str = "local"
@@ -74,10 +75,11 @@ class BatchSummary:
     def exit_code(self) -> int:
         if self.interrupted:
             return 130
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.skipped_failed else 0
 
     def to_dict(self) -> dict:
         return {"total": self.total, "ok": self.ok, "failed": self.failed, "skipped": self.skipped,
+                "skipped_failed": self.skipped_failed,
                 "torn_lines_redone": self.torn, "workers": self.workers, "engine": self.engine,
                 "elapsed_s": round(self.elapsed_s, 3), "interrupted": self.interrupted, "log": self.log,
                 "outputs": self.outputs}
@@ -125,13 +127,13 @@ def run_batch(inputs: list[str], config: BatchConfig,
 
     summary = BatchSummary(total=len(files), engine=config.engine)
     log = None
-    done_keys: set = set()
+    done_keys: dict = {}  # key -> the log's record for it is an error
     if config.out is not None:
         log = ResultLog(log_path_for(Path(config.out), fmt))
         summary.log, summary.torn = str(log.path), log.torn
         if config.retry_failed:
             log.drop(lambda r: "error" in r and r.get("task") == task.name and r.get("options_hash") == opts_hash)
-        done_keys = {record_key(r) for r in log.records}
+        done_keys = {record_key(r): "error" in r for r in log.records}
 
     from .worker import error_record, identity_of
 
@@ -141,9 +143,10 @@ def run_batch(inputs: list[str], config: BatchConfig,
         key = (ident or "path:" + os.path.abspath(path), task.name, opts_hash)
         if key in done_keys:
             summary.skipped += 1
+            summary.skipped_failed += bool(done_keys[key])
         else:
             todo.append((i, path, ident))
-            done_keys.add(key)  # a file listed twice (another path, same content) runs once
+            done_keys[key] = False  # a file listed twice (another path, same content) runs once
 
     names_used: dict[str, str] = {}
 

@@ -1,0 +1,180 @@
+"""`vidmm batch INPUT... --task TASK --out results.jsonl`: a folder's worth of files, never losing a result.
+
+Parses options, calls vidmm.batch.run_batch, draws a Rich progress bar on stderr (terminal only, not
+with -q) and a summary table at the end. Registered by the lead with ``app.command("batch")(batch)``.
+Exit codes: 0 all inputs succeeded, 1 some failed (error records are in the output), 2 usage error,
+130 interrupted (what finished is written; re-run the same command to go on).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common
+
+HELP_OUT = ("Durable output (JSONL: one record per line, fsync'd as each file finishes). With --format csv|json "
+            "the JSONL log is OUT.jsonl and OUT is rendered from it at the end.")
+
+
+class _Bar:
+    """files done / failed / per second / ETA, on stderr."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.progress = None
+        self.task = None
+
+    def __call__(self, summary, record) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("[green]{task.fields[ok]} ok[/] [red]{task.fields[failed]} failed[/]"),
+                TextColumn("{task.fields[rate]}"), TextColumn("ETA"), TimeRemainingColumn(),
+                console=common.stderr_console(), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(summary.engine and f"batch ({summary.workers} workers)",
+                                               total=summary.todo, ok=0, failed=0, rate="")
+        rate = summary.done / summary.elapsed_s if summary.elapsed_s > 0 and summary.done else 0.0
+        self.progress.update(self.task, completed=summary.done, ok=summary.ok, failed=summary.failed,
+                             rate=f"{rate:.2f} files/s" if rate else "")
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def render_summary(summary) -> None:
+    from rich.table import Table
+
+    t = Table(title="vidmm batch", title_justify="left", show_header=True)
+    for col in ("ok", "failed", "skipped", "total", "workers", "time", "files/s"):
+        t.add_column(col, justify="right")
+    rate = summary.done / summary.elapsed_s if summary.elapsed_s > 0 else 0.0
+    t.add_row(f"[green]{summary.ok}[/]", f"[red]{summary.failed}[/]" if summary.failed else "0",
+              str(summary.skipped) + (f" ({summary.skipped_failed} failed before)" if summary.skipped_failed else ""),
+              str(summary.total), f"{summary.workers} ({summary.engine})",
+              f"{summary.elapsed_s:.1f} s", f"{rate:.2f}")
+    con = common.stderr_console()
+    con.print(t)
+    if summary.torn:
+        con.print(f"[yellow]note:[/] {summary.torn} torn or damaged line(s) in the log were removed; "
+                  "their files were redone")
+    for out in summary.outputs:
+        con.print(f"results: {out}" + (f"  (log: {summary.log})" if summary.log and summary.log != out else ""))
+    if summary.interrupted:
+        con.print("[yellow]interrupted:[/] finished files are saved; run the same command again to go on")
+
+
+def batch(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Video files, folders (searched recursively), or a .txt list of paths ('-' reads paths from stdin).",
+        show_default=False)],
+    task: Annotated[str, typer.Option("--task", help="info, scene, emotion or transcribe.")] = ...,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=HELP_OUT)] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="jsonl, csv or json for --out (default: from its suffix); json, srt, vtt or txt for "
+                         "--output-dir files.")] = None,
+    segments: Annotated[bool, typer.Option("--segments", help="CSV: one row per segment (shot, timeline "
+                                                              "segment, transcript line).")] = False,
+    output_dir: Annotated[Path | None, typer.Option(
+        "--output-dir", help="Also write one file per video here (FILE.TASK.json/srt/vtt/txt).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", help="Worker processes (default: one per core, fewer if memory is short).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Skip inputs already in --out with the same content, task and options (re-running the "
+                         "same command always does this).")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Redo the inputs that have error records.")]
+    = False,
+    glob: Annotated[str | None, typer.Option("--glob", help="Only files in folders matching this, e.g. '*.mp4'.")]
+    = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (worker processes) or ray.")] = "local",
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="Join this Ray cluster (e.g. auto or ray://host:10001); default starts a local one.")]
+    = None,
+    labels: Annotated[str | None, typer.Option("--labels", help='scene: comma-separated labels.')] = None,
+    labels_file: Annotated[Path | None, typer.Option("--labels-file", help="scene: one label per line.")] = None,
+    vocab: Annotated[str | None, typer.Option("--vocab", help="scene: scenes, actions, objects or all.")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="scene: labels kept per clip and per shot.")] = 5,
+    asr_model: Annotated[str | None, typer.Option("--asr-model", help="transcribe: Whisper model name or folder.")]
+    = None,
+    backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path.")] = None,
+    max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+) -> None:
+    """Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."""
+    from ..batch import TASKS, BatchConfig, run_batch
+    from ..batch.run import DIR_FORMATS, OUT_FORMATS
+    from ..errors import UsageError, VidmmError
+
+    if task not in TASKS:
+        raise common.fail(UsageError(f"unknown task {task!r}", hint=f"use one of {', '.join(TASKS)}"))
+    if workers is not None and workers < 1:
+        raise common.fail(UsageError("--workers must be at least 1"))
+    if top_k < 1 or max_frames < 1:
+        raise common.fail(UsageError("--top-k and --max-frames must be at least 1"))
+    if task != "scene" and (labels or labels_file or vocab):
+        raise common.fail(UsageError("--labels, --labels-file and --vocab are scene options",
+                                     hint="use them with --task scene"))
+    if fmt is not None and fmt not in OUT_FORMATS + DIR_FORMATS:
+        raise common.fail(UsageError(f"unknown format {fmt!r}",
+                                     hint=f"use one of {', '.join(dict.fromkeys(OUT_FORMATS + DIR_FORMATS))}"))
+    if fmt in ("srt", "vtt", "txt") and output_dir is None:
+        raise common.fail(UsageError(f"--format {fmt} writes one file per video", hint="add --output-dir DIR"))
+    if out is None and output_dir is not None:
+        out = output_dir / "results.jsonl"  # the durable log lives with the files
+    if task == "scene":
+        from ..labels import resolve_labels
+
+        try:
+            resolve_labels(labels, labels_file, vocab)  # a bad label set is a usage error before any work
+        except UsageError as err:
+            raise common.fail(err) from None
+    options = {"labels": labels, "labels_file": None if labels_file is None else str(labels_file),
+               "vocab": vocab, "top_k": top_k, "asr_model": asr_model, "backbone": backbone,
+               "max_frames": max_frames, "no_cache": no_cache}
+    out_fmt = fmt if fmt in ("jsonl", "csv") or (fmt == "json" and output_dir is None) else None
+    dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
+    config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,
+                         segments=segments, workers=workers, engine=engine, ray_address=ray_address,
+                         retry_failed=retry_failed, glob=glob)
+    bar = _Bar(enabled=not common.OPTIONS.quiet and sys.stderr.isatty())
+    stream = common.print_jsonl if out is None else None  # no --out: records on stdout as they finish
+    _sigterm_as_interrupt()
+    try:
+        summary = run_batch(inputs, config, progress=bar, stream=stream)
+    except VidmmError as err:
+        bar.stop()
+        raise common.fail(err) from None
+    except Exception as err:  # noqa: BLE001
+        bar.stop()
+        from ..batch.local import FatalWorkerError
+
+        if isinstance(err, FatalWorkerError):
+            print(f"vidmm: error: {err.error['message']}", file=sys.stderr, flush=True)
+            raise typer.Exit(err.exit_code) from None
+        raise common.fail(err) from None
+    bar.stop()
+    if not common.OPTIONS.quiet:
+        render_summary(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _sigterm_as_interrupt() -> None:
+    """``kill PID`` (SIGTERM) stops like Ctrl-C: finished records stay, exit 130."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. a test runner)
+        pass
