@@ -152,6 +152,8 @@ class LocalEngine:
                             break
                 except (EOFError, OSError):
                     pass
+            for s in self.slots:
+                s.proc.join(10)  # let them exit on their own (a terminated one may leak a semaphore)
         finally:
             self.close()
 

@@ -63,7 +63,7 @@ def identity_of(path: str) -> str | None:
 class Worker:
     """Holds the Extractor and the task's models; ``run(path)`` never raises for a bad file."""
 
-    def __init__(self, task: str, options: dict, threads: int = 1):
+    def __init__(self, task: str, options: dict, threads: int = 1, extractor=None):
         from ..cache import Cache
         from ..features import Extractor
 
@@ -72,8 +72,9 @@ class Worker:
             set_torch_threads(threads)
         self.options = {**options, "threads": threads}
         self.hash = options_hash(self.task, options)
-        self.extractor = Extractor(backbone=options.get("backbone"), cache=Cache(enabled=not options.get("no_cache")),
-                                   max_frames=int(options.get("max_frames") or 32))
+        self.extractor = extractor or Extractor(backbone=options.get("backbone"),
+                                                cache=Cache(enabled=not options.get("no_cache")),
+                                                max_frames=int(options.get("max_frames") or 32))
         self.state = self.task.load(self.extractor, self.options)
         self.pid = os.getpid()
 
