@@ -171,9 +171,10 @@ def load_speech_model(
 def cached_hub_models() -> list[tuple[str, Path, int]]:
     """(repo id, snapshot folder, bytes) of CTranslate2 Whisper models in the Hugging Face cache (offline)."""
     try:
-        from huggingface_hub import scan_cache_dir
+        from huggingface_hub import constants, scan_cache_dir
 
-        info = scan_cache_dir()
+        # Read the cache location now: scan_cache_dir's module binds its default when first imported.
+        info = scan_cache_dir(constants.HF_HUB_CACHE)
     except Exception:  # noqa: BLE001 - no cache folder, or no huggingface_hub: nothing cached
         return []
     found = []
