@@ -195,7 +195,9 @@ class PyAVReader:
             self.container.close()
             raise InputError("is a still image, not a video", path=self.path,
                              hint="vidmm analyses video files; make a clip from the image first")
-        self.stream.thread_type = "AUTO"
+        # Slice threads only. Frame threading delays output and is flushed on every seek, and FFmpeg's frame
+        # threads can deadlock beside torch's thread pool in one process (PyAV#1849, pytorch#150259).
+        self.stream.thread_type = "SLICE"
         self.time_base = float(self.stream.time_base) if self.stream.time_base else None
         start = self.container.start_time
         self.t0 = start / 1_000_000 if start not in (None, 0) else 0.0
@@ -305,8 +307,6 @@ class PyAVReader:
         forward is cheaper than going back to a keyframe already passed. On the way to a target the
         decoder skips non-reference frames (nothing depends on them) until it is close.
         """
-        # Slice threads: frame threading delays output and is flushed on every seek.
-        self.stream.thread_type = "SLICE"
         targets = self._snap_to_keyframes(windows, mode)
         keys = self.keyframe_times() if len(targets) > 1 else []
         cc = self.stream.codec_context

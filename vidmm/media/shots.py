@@ -67,7 +67,7 @@ def _hsv_frames(path: str | os.PathLike):
         if not container.streams.video:
             raise NoVideoStreamError("has no video stream", path=str(path))
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "SLICE"  # frame threads can deadlock beside torch's pool (see frames.py)
         # Not done, measured on ../shared/media: skipping the loop filter (1.5x cheaper) or B-frames (2-3x)
         # made the hue noise of dark scenes and the sparser frames find false cuts and miss real ones.
         tb = float(stream.time_base)
