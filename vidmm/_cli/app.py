@@ -18,6 +18,8 @@ COMMANDS = [
     ("emotion", "Overall emotion and a per-segment timeline, faces and voice fused."),
     ("transcribe", "Speech to text (txt/srt/vtt/json), with word timestamps."),
     ("search", "Rank the clips (and moments) of a folder by a text query."),
+    ("batch", "Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."),
+    ("report", "One self-contained HTML page: thumbnails, timeline, all task results per video."),
     ("models", "Which models are present, fetch missing ones, where they live."),
     ("cache", "Show or clear the embedding cache."),
 ]
@@ -74,9 +76,11 @@ def build_app():
         common.OPTIONS.debug = debug
         common.OPTIONS.quiet = quiet
 
+    from .batch_cmd import batch
     from .cache_cmd import cache_app
     from .emotion_cmd import emotion
     from .models_cmd import models_app
+    from .report_cmd import report
     from .scene_cmd import scene
     from .search_cmd import search
     from .transcribe_cmd import transcribe
@@ -86,6 +90,8 @@ def build_app():
     app.command("emotion")(emotion)
     app.command("transcribe")(transcribe)
     app.command("search")(search)
+    app.command("batch")(batch)
+    app.command("report")(report)
     app.add_typer(models_app, name="models")
     app.add_typer(cache_app, name="cache")
     return app
