@@ -184,3 +184,16 @@ def test_vocal_map_laughter_is_happy():
     p, strength, cue = vocal_distribution({"laughter": 0.8, "speech": 0.2})
     assert cue == "laughter" and strength > 0.5 and p.argmax() == 3
     assert vocal_distribution({"music": 0.9, "silence": 0.1}) == (None, 0.0, None)
+
+
+def test_transcript_text_goes_to_the_segment_it_overlaps_most(models):
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.tasks.emotion import analyze
+
+    said = [{"start": 0.2, "end": 2.5, "text": "first words"}, {"start": 4.0, "end": 6.0, "text": "later"}]
+    res = analyze(str(MEDIA / "mmaction2_test.avi"), Extractor(cache=Cache(enabled=False)), models,
+                  transcript=said)
+    texts = [s.text for s in res.segments]
+    assert texts.count("first words") == 1 and texts.count("later") == 1
+    assert res.to_dict()["transcript"][0]["text"] == "first words"

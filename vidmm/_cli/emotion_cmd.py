@@ -27,7 +27,7 @@ def subtitles(result, fmt: str) -> str:
             lines += [str(i), f"{a.srt()} --> {b.srt()}"]
         else:
             lines += [f"{a.vtt()} --> {b.vtt()}"]
-        lines += [seg.caption(), ""]
+        lines += [seg.caption()] + ([seg.text] if seg.text else []) + [""]
     return "\n".join(lines)
 
 

@@ -503,11 +503,13 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
             for name, ev in (("visual", visual), ("vocal", vocal)):
                 if ev is not None and name in parts:
                     ev.contribution = parts[name][0] / total_w
-        text = None
-        if transcript:
-            said = [s for s in transcript if _get(s, "start") < b and _get(s, "end") > a]
-            text = " ".join(str(_get(s, "text")).strip() for s in said) or None
-        segs.append(EmotionSegment(a, b, is_speech, label, score, probs, visual, vocal, faces, text))
+        segs.append(EmotionSegment(a, b, is_speech, label, score, probs, visual, vocal, faces))
+    for said in transcript or []:  # each transcript segment goes to the segment it overlaps most
+        a, b = _get(said, "start"), _get(said, "end")
+        overlaps = [min(b, s.end) - max(a, s.start) for s in segs]
+        if segs and max(overlaps) > 0:
+            seg = segs[int(np.argmax(overlaps))]
+            seg.text = " ".join(x for x in (seg.text, str(_get(said, "text")).strip()) if x)
 
     # Overall: duration- and strength-weighted sum of the segments' evidence. The score is the top
     # probability times the evidence's coverage: the strength-weighted share of what the available
