@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from ..errors import EXIT_NO_INPUT, EXIT_OK, EXIT_SOME_FAILED, VidmmError
+from ..errors import EXIT_NO_INPUT, EXIT_OK, EXIT_SOME_FAILED, ModelMissingError, VidmmError
 
 
 @dataclass
@@ -40,7 +40,8 @@ def stdout_console():
 def error_line(err: BaseException, path: str | None = None) -> str:
     """``vidmm: error: FILE: problem (what to do)`` on one line."""
     if isinstance(err, VidmmError):
-        if err.path is None and path is not None:
+        # A missing model is not the input's fault: do not name the input as if it were.
+        if err.path is None and path is not None and not isinstance(err, ModelMissingError):
             err.path = path
         return f"vidmm: error: {err.one_line()}"
     where = f"{path}: " if path else ""
