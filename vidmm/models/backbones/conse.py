@@ -126,17 +126,23 @@ class ConSEBackbone(Backbone):
         self.centre = centre
         self.image_centre = self.class_vectors.mean(axis=0) if centre else np.zeros(self.dim, np.float32)
 
+    def class_vectors_path(self) -> Path:
+        return cache_dir() / "backbones" / f"{self._classes_key}-classes.npy"
+
     def _class_vectors(self, use_disk_cache: bool) -> np.ndarray:
-        """MiniLM embeddings of the 1000 class texts: computed once, then read from the cache dir."""
-        path = cache_dir() / "backbones" / f"{self._classes_key}-classes.npy"
+        """MiniLM embeddings of the class texts: computed once, then read from the cache dir.
+
+        A damaged or mismatched cache file is ignored and rewritten."""
+        path = self.class_vectors_path()
+        n = len(self.class_texts)
         if use_disk_cache and path.exists():
             try:
                 vecs = np.load(path, allow_pickle=False)
-                if vecs.shape == (1000, self.dim) and np.isfinite(vecs).all():
+                if vecs.shape == (n, self.dim) and np.isfinite(vecs).all():
                     return vecs.astype(np.float32)
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError):
                 pass  # damaged entry: rebuild it below
-        vecs = np.concatenate([self.text(self.class_texts[i : i + 64]) for i in range(0, 1000, 64)])
+        vecs = np.concatenate([self.text(self.class_texts[i : i + 64]) for i in range(0, n, 64)])
         if use_disk_cache:
             try:
                 save_npy_atomic(path, vecs.astype(np.float32))
