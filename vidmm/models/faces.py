@@ -14,6 +14,8 @@ photos; "visible" faces counted by eye per frame, 87 in all):
 
 (the speed range is two runs with other jobs on the machine). YuNet is as fast or faster, finds the
 small and dim faces UltraFace misses, gives five landmarks, and needs no runtime beyond OpenCV.
+Frame size: YuNet found the same 80/80 video faces at 360, 288 and 240 px short side (23, 36 and
+50 frames/s), so the emotion task detects at 240 px (``benchmarks/emotion.py`` reruns all of this).
 """
 
 from __future__ import annotations
