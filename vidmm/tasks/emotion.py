@@ -550,7 +550,7 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
     p_arousal = _prosody_arousal(prosody)
     if arousal is not None and p_arousal is not None:
         # The voice's own arousal hint gets the vocal weight's share.
-        share = FUSION_WEIGHTS["vocal"] / (FUSION_WEIGHTS["vocal"] + FUSION_WEIGHTS["visual"])
+        share = weights["vocal"] / (weights["vocal"] + weights["visual"])
         arousal = (1 - share) * arousal + share * p_arousal
     if prosody is not None and p_arousal is not None:
         prosody["arousal_hint"] = p_arousal
