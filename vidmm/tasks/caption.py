@@ -49,6 +49,8 @@ from .phrasing import article, content_words, gerund_phrase, join_list, sentence
 #: (hedge, sure) z thresholds per kind (module doc).
 THRESHOLDS = {"scenes": (2.5, 4.0), "things": (4.2, 6.0), "subjects": (4.5, 6.5), "actions": (5.5, 7.0)}
 SOUND_MIN = 0.3
+#: Share of the clip a word must hold (over its shots) to be in the overall caption.
+OVERALL_MIN_SHARE = 0.4
 MAX_THINGS = 2
 SNIPPET_WORDS = 14
 #: Never named as "things": they say nothing a face count does not.
@@ -309,8 +311,10 @@ def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, s
 
 def overall_words(segments: list[CaptionSegment]) -> dict[str, list[Word]]:
     """Per kind, the words that held for the longest time over the shots (hedged unless some shot was
-    sure of them): the clip's words, without diluting a word seen in one shot by pooling all frames."""
+    sure of them): the clip's words, without diluting a word seen in one shot by pooling all frames.
+    A word must hold for OVERALL_MIN_SHARE of the clip; shorter ones are details of their shot."""
     out: dict[str, list[Word]] = {}
+    total = sum(max(s.end - s.start, 1e-3) for s in segments) or 1.0
     for kind in THRESHOLDS:
         weight: dict[str, float] = {}
         best: dict[str, Word] = {}
@@ -320,7 +324,8 @@ def overall_words(segments: list[CaptionSegment]) -> dict[str, list[Word]]:
                 b = best.get(w.text)
                 best[w.text] = Word(kind, w.text, max(w.z, b.z if b else -1e9),
                                     w.hedged and (b.hedged if b else True))
-        order = sorted(weight, key=lambda t: (-weight[t], -best[t].z))
+        order = [t for t in sorted(weight, key=lambda t: (-weight[t], -best[t].z))
+                 if weight[t] >= OVERALL_MIN_SHARE * total]
         out[kind] = [best[t] for t in order[: (MAX_THINGS + 2 if kind == "things" else 1)]]
     return out
 

@@ -1,0 +1,106 @@
+"""`vidmm caption VIDEO...`: one sentence for the clip and one per shot (words, faces, sounds, speech).
+
+Parses options, calls vidmm.tasks.caption.caption, renders (Rich for people; JSON/JSONL; SRT/VTT with
+one cue per shot; plain text). Registered by the lead with ``app.command("caption")(caption)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common
+
+_FORMATS = ("json", "jsonl", "srt", "vtt", "txt")
+
+
+def render_human(result, long: bool) -> None:
+    con = common.stdout_console()
+    dur = f"{result.duration:.1f} s" if result.duration else "unknown length"
+    con.print(f"[bold]{result.file}[/]  {dur}, {len(result.segments)} shot(s)")
+    con.print(f"[bold green]{result.paragraph if long and result.paragraph else result.caption}[/]")
+    if len(result.segments) > 1:
+        for s in result.segments:
+            con.print(f"  [cyan]{s.start:6.2f} → {s.end:6.2f}[/]  {s.caption}")
+
+
+def caption(
+    videos: Annotated[list[str], typer.Argument(help="Video files.", show_default=False)],
+    long: Annotated[bool, typer.Option("--long", help="A short paragraph instead of one sentence.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="json, jsonl, srt, vtt (one cue per shot) or txt.")]
+    = None,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Write FILE.caption.srt/vtt/txt here.")]
+    = None,
+    backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path (default: embedded).")]
+    = None,
+    max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
+    no_speech: Annotated[bool, typer.Option("--no-speech", help="Do not transcribe (faster).")] = False,
+    asr_model: Annotated[str | None, typer.Option("--asr-model", help="Whisper model name or folder.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+) -> None:
+    """One-sentence caption for each video, plus one per shot (and what is said)."""
+    from ..errors import UsageError
+
+    if fmt is not None and fmt not in _FORMATS:
+        raise common.fail(UsageError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(_FORMATS)}"))
+    if fmt in ("srt", "vtt") and len(videos) > 1 and output_dir is None:
+        raise common.fail(UsageError("subtitles of several files need --output-dir"))
+    if max_frames < 1:
+        raise common.fail(UsageError("--max-frames must be at least 1"))
+
+    from ..cache import Cache
+    from ..features import Extractor
+    from ..tasks.caption import CaptionModels
+    from ..tasks.caption import caption as run_caption
+
+    machine = common.machine_output(json_out, fmt)
+    extractor = Extractor(backbone=backbone, cache=Cache(enabled=not no_cache), max_frames=max_frames)
+    state: dict = {}
+    docs: list[dict] = []
+
+    def compute(path: str):
+        extractor.require_video(path)  # a bad file fails before any model is loaded
+        if "models" not in state:
+            with _status("loading models (vocabulary embeddings are cached after the first run)"):
+                state["models"] = CaptionModels.load(extractor, speech=not no_speech, asr_model=asr_model)
+        return run_caption(path, extractor, state["models"], long=long)
+
+    def render(result) -> None:
+        if fmt in ("srt", "vtt", "txt"):
+            from ..writers.subtitles import to_srt, to_vtt
+
+            if fmt == "txt":
+                text = result.paragraph if long and result.paragraph else result.caption
+            else:
+                cues = result.cues()
+                text = to_srt(cues) if fmt == "srt" else to_vtt(cues)
+            if output_dir is not None:
+                output_dir.mkdir(parents=True, exist_ok=True)
+                (output_dir / f"{Path(result.file).stem}.caption.{fmt}").write_text(text.rstrip("\n") + "\n",
+                                                                                   encoding="utf-8")
+            else:
+                typer.echo(text.rstrip("\n"))
+        elif fmt == "jsonl":
+            common.print_jsonl(result.to_dict())
+        elif machine:
+            docs.append(result.to_dict())
+        else:
+            render_human(result, long)
+
+    code = common.run_inputs(videos, compute, render)
+    if docs:
+        common.emit_results(docs, json_out)
+    raise typer.Exit(code)
+
+
+def _status(text: str):
+    """A spinner on stderr for people; nothing when quiet or stderr is not a terminal."""
+    import contextlib
+    import sys
+
+    if common.OPTIONS.quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return common.stderr_console().status(text)
