@@ -30,6 +30,7 @@ import os
 import secrets
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +146,7 @@ class FolderIndex:
             meta = json.loads((path / "index.json").read_text(encoding="utf-8"))
             with np.load(path / "index.npz", allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             return None
         if (meta.get("version") != INDEX_VERSION or meta.get("backbone") != fingerprint
                 or int(arrays.get("generation", [-1])[0]) != meta.get("generation")):

@@ -8,7 +8,7 @@ Frames of one shot are pooled two ways, neither needs training:
   dominate its pooled vector. A label that is visible in one frame out of six is not averaged away.
 
 The two similarities are mixed (``MIX``) into one score per label. ``ATTN_SCALE`` and ``MIX`` were chosen
-on the labelled clips of ../shared/media (scripts in benchmarks/scene.py, numbers in tasks/scene.py).
+on the labelled clips of ../shared/media (``benchmarks/scene.py --calibrate``; numbers in tasks/scene.py).
 """
 
 from __future__ import annotations
