@@ -35,6 +35,8 @@ __all__ = [
     "load_audio",
     "audio_features",
     "detect_shots",
+    "caption",
+    "ask",
 ]
 
 
@@ -70,6 +72,49 @@ def detect_shots(path, duration=None):
     from .media.shots import detect_shots as _detect
 
     return _detect(path, duration)
+
+
+_shared: dict = {}
+
+
+def _extractor(backbone=None):
+    """One Extractor (and its loaded models) per backbone for the process: a second question on the same
+    clip reads its frames from the cache and its models from memory."""
+    key = ("extractor", backbone)
+    if key not in _shared:
+        from .features import Extractor
+
+        _shared[key] = Extractor(backbone=backbone)
+    return _shared[key]
+
+
+def caption(path, long=False, backbone=None, extractor=None, models=None):
+    """Caption a video: :class:`vidmm.tasks.caption.CaptionResult` (``.caption``, ``.segments``)."""
+    from .tasks.caption import CaptionModels
+    from .tasks.caption import caption as _caption
+
+    ex = extractor or _extractor(backbone)
+    if models is None:
+        key = ("caption-models", id(ex))
+        if key not in _shared:
+            _shared[key] = CaptionModels.load(ex)
+        models = _shared[key]
+    return _caption(path, ex, models, long=long)
+
+
+def ask(path, question, choices=None, backbone=None, extractor=None):
+    """Answer a question about a video: :class:`vidmm.tasks.ask.AskResult` (``.answer``, ``.confidence``,
+    ``.evidence``, ``.candidates``). ``choices``: a list of answers, or ``"a|b|c"``."""
+    from .tasks.ask import AskModels, parse_choices
+    from .tasks.ask import ask as _ask
+
+    if isinstance(choices, str):
+        choices = parse_choices(choices)
+    ex = extractor or _extractor(backbone)
+    key = ("ask-models", id(ex))
+    if key not in _shared:
+        _shared[key] = AskModels(ex)
+    return _ask(path, question, ex, _shared[key], list(choices) if choices else None)
 
 
 def __getattr__(name):
