@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +160,8 @@ def make_1080p_clip(src: Path, out: Path, seconds: float = 60.0) -> Path:
                     if done >= n:
                         break
                     g = f.reformat(width=1920, height=1080, format="yuv420p")
-                    g.pts = None
+                    g.pts = done
+                    g.time_base = Fraction(1, 1) / rate
                     for pkt in vs.encode(g):
                         outc.mux(pkt)
                     done += 1

@@ -69,8 +69,9 @@ def test_index_holds_every_clip_and_skips_what_is_not_video(first, folder, extra
 
 def test_search_finds_the_described_clip(first, folder, extractor):
     """Each clip's label as the query, ranked among the 13 clips. Measured with the default backbone:
-    the described clip comes first for 5 of 13 queries and in the top 3 for 10 of 13 (chance: 1 and 3).
-    Misses: drinking water, birthday party, the black-and-white silent film (as in test_scene)."""
+    the described clip comes first for 5 of 13 queries and in the top 3 for 9 of 13 (chance: 1 and 3).
+    Misses: arm wrestling (4th), flipping a pancake (4th), drinking water (8th), the black-and-white
+    silent film (12th). The bounds leave one clip of slack."""
     ranks = {}
     for r in LABELLED:
         res = search(folder, r["label"], extractor, top_k=len(LABELLED))
@@ -78,7 +79,7 @@ def test_search_finds_the_described_clip(first, folder, extractor):
         assert res.index["reused"] == res.index["clips"]  # the index was read, nothing embedded again
     top1 = sum(v == 0 for v in ranks.values())
     top3 = sum(v < 3 for v in ranks.values())
-    assert top3 >= 9, ranks  # most clips (measured 10/13)
+    assert top3 >= 8, ranks  # most clips (measured 9/13)
     assert top1 >= 4, ranks
 
 

@@ -18,8 +18,9 @@ failed are retried only once they change. Without changes the index is just read
 Scores are cosine similarities of the query's text embedding with the pooled frame embeddings (mean +
 attention by similarity, as in `scene`). Measured on the 13 labelled clips of ../shared/media with the
 default backbone (each clip's label as the query, ranked among all 13): the described clip comes first
-for 4 of 13 queries and in the top 3 for 11 of 13 (clip-level pooling; the best-shot score or scores
-z-normalised against the reference vocabulary ranked no better: 3-5 of 13 first, 9-10 in the top 3).
+for 5 of 13 queries and in the top 3 for 9 of 13 (chance: 1 and 3). Clip-level pooling; ranking clips
+by their best shot, or z-normalising scores against the reference vocabulary, did no better (3-5 first,
+9-10 in the top 3).
 """
 
 from __future__ import annotations
