@@ -148,3 +148,17 @@ def test_corrupt_download_is_refused_and_nothing_is_left(server, no_models):
     res = CliRunner().invoke(models_app, ["pull", "yamnet", "--models-dir", str(dest), "--base-url", base])
     assert res.exit_code == 4 and "refused" in res.stderr
     assert [p for p in dest.rglob("*")] == []
+
+
+def test_listing_modules_convention(shared_models, monkeypatch):
+    """A module named in LISTING_MODULES that defines listing_rows() is asked for rows, once per name."""
+    import sys
+    import types
+
+    mod = types.ModuleType("fake_backbones")
+    mod.listing_rows = lambda: [registry.ModelRow("bb-x", "embedding", True, 10, "MIT", "/x", "backbone"),
+                                registry.ModelRow("yamnet", "dup", True, 1, "-", None, "backbone")]
+    monkeypatch.setitem(sys.modules, "fake_backbones", mod)
+    monkeypatch.setattr(registry, "LISTING_MODULES", ("fake_backbones", "no_such_module_here"))
+    rows = registry.list_models()
+    assert [r.name for r in rows].count("yamnet") == 1 and rows[-1].name == "bb-x"

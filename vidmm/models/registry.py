@@ -17,6 +17,7 @@ rows through :func:`add_listing_provider`.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import os
 import shutil
@@ -218,6 +219,9 @@ PACKAGED: dict[str, PackagedModel] = {m.name: m for m in [
 ]}
 
 _listing_providers: list[Callable[[], Iterable[ModelRow]]] = []
+# Modules asked for rows by convention, without registering: each may define
+# ``listing_rows() -> Iterable[ModelRow]`` (the backbone registry is the first). Imported only by list_models.
+LISTING_MODULES = ("vidmm.models.backbones",)
 
 
 def add_listing_provider(provider: Callable[[], Iterable[ModelRow]]) -> None:
@@ -496,8 +500,20 @@ def list_models(models_dir: str | os.PathLike | None = None) -> list[ModelRow]:
         p = _packaged_path(m)
         rows.append(ModelRow(m.name, m.task, p is not None, _tree_size(p) if p is not None else None,
                              m.license, str(p) if p is not None else None, f"pypi:{m.package}"))
-    for provider in _listing_providers:
-        rows.extend(provider())
+    providers = list(_listing_providers)
+    for module in LISTING_MODULES:
+        try:
+            fn = getattr(importlib.import_module(module), "listing_rows", None)
+        except ImportError:
+            fn = None
+        if callable(fn) and fn not in providers:
+            providers.append(fn)
+    known = {r.name for r in rows}
+    for provider in providers:
+        for row in provider():
+            if row.name not in known:
+                rows.append(row)
+                known.add(row.name)
     return rows
 
 
