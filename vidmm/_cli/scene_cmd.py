@@ -21,17 +21,15 @@ def _label_line(labels, n: int = 3) -> str:
 
 
 def subtitles(result, fmt: str, n: int = 3) -> str:
-    """The shot labels as a timeline: one SRT/WebVTT cue per shot."""
+    """The shot labels as a timeline: one SRT/WebVTT cue per shot (vidmm.writers.subtitles)."""
     from ..tasks.scene import NONE_LABEL
-    from ..timecode import Timecode
+    from ..writers.subtitles import to_srt, to_vtt
 
-    lines = ["WEBVTT", ""] if fmt == "vtt" else []
-    for i, seg in enumerate(result.segments, 1):
-        a, b = Timecode(seg.start), Timecode(seg.end)
-        lines += [str(i), f"{a.srt()} --> {b.srt()}"] if fmt == "srt" else [f"{a.vtt()} --> {b.vtt()}"]
+    cues = []
+    for seg in result.segments:
         text = _label_line(seg.labels, n)
-        lines += [f"{NONE_LABEL} (closest: {text})" if seg.none_of_these else text, ""]
-    return "\n".join(lines)
+        cues.append((seg.start, seg.end, f"{NONE_LABEL} (closest: {text})" if seg.none_of_these else text))
+    return to_srt(cues) if fmt == "srt" else to_vtt(cues)
 
 
 def render_table(result, explain: bool) -> None:
