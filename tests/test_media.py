@@ -183,3 +183,10 @@ def test_opencv_is_the_fallback_when_pyav_cannot_open(monkeypatch):
     assert len(got) == 3 and report.backend == "opencv"
     with pytest.raises(DecodeError, match="PyAV refused"):  # both fail: the first error is the one kept
         list(sample_frames(__file__, Sampling.uniform(3)))
+
+
+def test_video_that_starts_after_the_container_is_sampled_to_its_end():
+    """short_hamilton_clip.mp4's video starts 0.84 s into the container and ends at 10.02 s."""
+    frames = list(sample_frames(media("short_hamilton_clip.mp4"), Sampling.every(0.5)))
+    assert frames[0].seconds == pytest.approx(0.84, abs=0.05)
+    assert frames[-1].seconds > 9.9

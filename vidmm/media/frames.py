@@ -204,7 +204,9 @@ class PyAVReader:
         rate = self.stream.average_rate or self.stream.guessed_rate
         self.fps = float(rate) if rate else None
         if self.stream.duration is not None and self.time_base:
-            self.duration = float(self.stream.duration * self.stream.time_base)
+            # Where the video ends, on the container's clock: a stream may start after the container does.
+            start = self.stream.start_time * self.time_base - self.t0 if self.stream.start_time else 0.0
+            self.duration = float(max(start, 0.0) + self.stream.duration * self.time_base)
         elif self.container.duration is not None:
             self.duration = self.container.duration / 1_000_000
         else:
