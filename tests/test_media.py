@@ -189,4 +189,4 @@ def test_video_that_starts_after_the_container_is_sampled_to_its_end():
     """short_hamilton_clip.mp4's video starts 0.84 s into the container and ends at 10.02 s."""
     frames = list(sample_frames(media("short_hamilton_clip.mp4"), Sampling.every(0.5)))
     assert frames[0].seconds == pytest.approx(0.84, abs=0.05)
-    assert frames[-1].seconds > 9.9
+    assert frames[-1].seconds > 9.5  # was 8.99 when the last second was missed
