@@ -303,9 +303,7 @@ def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, s
         if fresh(s):
             clause += f" {take(s)}"
     if speech:
-        verb = "says" if pronoun not in ("they",) else "say"
-        who = "the person" if pronoun == "they" else pronoun
-        clause += f"; {who} {verb if who != 'the person' else 'says'}: '{speech}'"
+        clause += f"; {pronoun} {'say' if pronoun == 'they' else 'says'}: '{speech}'"
     return sentence(clause), used
 
 
@@ -405,6 +403,9 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
     # Overall: the words that held longest over the shots, the face count of the median shot (weighted
     # by duration), sounds over the whole clip.
     words = overall_words(segments)
+    change = _changes(segments)
+    if change.startswith("the view moves"):  # the places are named there, once
+        words["scenes"] = []
     nf = mf = 0
     if faces is not None and len(faces.times) and segments:
         order = np.argsort([s.faces for s in segments])
@@ -416,7 +417,6 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
                             snd.class_names if snd is not None else [])
     said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
     overall, _ = compose(words, nf, mf, clauses, "")
-    change = _changes(segments)
     if change:
         overall = sentence(overall.rstrip(".") + f"; {change}")
     if said:

@@ -1,0 +1,144 @@
+"""Captions of the labelled clips of ../shared/media, with the real embedded backbone, YuNet and YAMNet.
+
+The caption of a clip should mention its label's key concept (any of a few words that name it). With the
+embedded ConSE backbone, which maps frames through ImageNet's object classes and is weak on human
+actions, the measured rate is modest: 6 of 13 clips (overall sentence or a shot's sentence); the floor
+asserted below is 5. A CLIP backbone should do better; that is not measured here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import manifest, media
+
+#: Words that name each label's key concept (a caption mentioning any of them counts).
+KEY_CONCEPTS = {
+    "arm wrestling": ("wrestl",),
+    "applying eye makeup": ("makeup", "eye"),
+    "shooting basketball": ("basketball", "gym"),
+    "drinking water": ("drink", "water", "bottle", "glass"),
+    "flipping a pancake": ("pancake", "kitchen", "cook"),
+    "dog riding a skateboard on a sidewalk": ("dog", "skateboard"),
+    "audience applauding a stage performance": ("applau", "audience", "stage"),
+    "birthday party": ("birthday", "candle", "cake"),
+    "animated meadow and forest": ("meadow", "forest", "animated", "cartoon", "grass", "tree", "field"),
+    "black-and-white silent film in a park": ("black-and-white", "silent", "park", "film"),
+    "forest with deer and autumn leaves": ("forest", "deer", "leaves", "tree", "autumn"),
+    "city street with parked bicycles": ("bicycl", "bike", "street"),
+    "man performing spoken word into a microphone": ("microphone", "perform", "stage", "says", "speak"),
+}
+#: Measured 6/13 (2026-11-23) with faces, sounds and speech; floor one below.
+MENTION_FLOOR = 5
+
+
+@pytest.fixture(scope="module")
+def extractor(private_cache):
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+
+    return Extractor(cache=Cache())  # the defaults of tests/test_scene.py: frames embedded there are reused
+
+
+@pytest.fixture(scope="module")
+def models(extractor):
+    from vidmm.tasks.caption import CaptionModels
+
+    return CaptionModels.load(extractor)
+
+
+@pytest.fixture(scope="module")
+def results(extractor, models):
+    from vidmm.tasks.caption import caption
+
+    rows = [r for r in manifest() if r["kind"] == "video" and r["label"] in KEY_CONCEPTS]
+    assert len(rows) == 13
+    out = {r["label"]: caption(media(r["file"]), extractor, models) for r in rows}
+    total: dict = {}
+    for res in out.values():
+        for k, v in res.timings.items():
+            total[k] = total.get(k, 0.0) + v
+    print("caption time per step over the 13 clips:", {k: round(v, 1) for k, v in total.items()})
+    return out
+
+
+def _mentions(text: str, words) -> bool:
+    low = text.lower()
+    return any(w in low for w in words)
+
+
+def test_captions_mention_the_key_concept_of_most_labelled_clips(results):
+    hits = []
+    for label, res in results.items():
+        text = " ".join([res.caption] + [s.caption for s in res.segments])
+        hits.append(_mentions(text, KEY_CONCEPTS[label]))
+    print(f"key concept mentioned: {sum(hits)}/{len(hits)}")
+    assert sum(hits) >= MENTION_FLOOR
+
+
+def test_sentences_are_well_formed(results):
+    for res in results.values():
+        for text in [res.caption] + [s.caption for s in res.segments]:
+            assert text[0].isupper() and text.rstrip("'").endswith((".", "'", "...")), text
+            assert not re.search(r"\ba [aeiou]", text.split("'")[0].lower()), text  # "a orchestra"
+            assert not re.search(r"\ban [bcdfgjklmnpqrstvwxz]", text.lower()), text
+            assert "  " not in text
+            assert "two people is" not in text.lower()
+            head = text.split("'")[0].lower()  # the visual part, before any quoted speech
+            words = [w for w in re.findall(r"[a-z]{4,}", head)
+                     if w not in ("what", "appears", "looks", "like", "with", "view", "from", "moves", "seen",
+                                  "people", "someone", "says", "playing")]
+            assert len(words) == len(set(words)), text  # no word said twice
+
+
+def test_sounds_and_speech_reach_the_caption(results):
+    assert "applauds" in results["audience applauding a stage performance"].caption
+    assert "music" in results["animated meadow and forest"].caption
+    ham = results["man performing spoken word into a microphone"]
+    assert "says: '" in ham.caption and "harder" in ham.caption
+    assert ham.transcript and any("smarter" in s["text"] for s in ham.transcript)
+
+
+def test_confident_words_are_stated_and_middling_ones_hedged(results):
+    bday = results["birthday party"]
+    assert "a candle" in bday.caption and "possibly a candle" not in bday.caption  # z 6.2 >= SURE 6.0
+    for res in results.values():
+        for s in res.segments:
+            for w in s.words:
+                if w.hedged:
+                    assert any(h in s.caption for h in ("appears to", "looks like", "possibly")), s.caption
+
+
+def test_multi_shot_clip_says_what_changes(results):
+    bikes = results["city street with parked bicycles"]
+    assert len(bikes.segments) >= 3
+    assert "moves from" in bikes.caption
+
+
+def test_segments_cover_the_clip_and_json_matches_the_contract(results):
+    res = results["animated meadow and forest"]
+    d = res.to_dict()
+    assert d["task"] == "caption" and isinstance(d["caption"], str)
+    assert d["segments"][0]["start"] == 0.0 and abs(d["segments"][-1]["end"] - d["duration"]) < 0.5
+    assert all("caption" in s for s in d["segments"])
+
+
+def test_long_caption_is_a_paragraph(extractor, models):
+    from vidmm.tasks.caption import caption
+
+    res = caption(media("short_hamilton_clip.mp4"), extractor, models, long=True)
+    assert res.paragraph and res.paragraph.startswith(res.caption)
+    assert res.paragraph.count(".") >= 3 and "First" in res.paragraph
+
+
+def test_articles_and_lists():
+    from vidmm.tasks.phrasing import article, gerund_phrase, join_list
+
+    assert article("orchestra pit") == "an orchestra pit"
+    assert article("university") == "a university"
+    assert article("hour") == "an hour"
+    assert article("grass") == "grass" and article("bicycles") == "bicycles"
+    assert join_list(["a", "b", "c"]) == "a, b, and c"
+    assert gerund_phrase("archery") == "doing archery"
+    assert gerund_phrase("arm wrestling") == "arm wrestling"
