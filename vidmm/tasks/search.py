@@ -189,8 +189,12 @@ def list_videos(folder: Path) -> list[tuple[str, os.stat_result]]:
 
 def index_dir(folder: Path, extractor) -> Path:
     """Where the index of ``folder`` lives for this extractor's backbone and sampling (see module doc)."""
-    key = make_key(INDEX_VERSION, str(folder.resolve()), extractor.backbone.fingerprint, extractor.max_frames,
-                   extractor.frames_per_shot, extractor.fps)
+    from .. import __version__
+    from ..media.shots import VERSION as SHOTS_VERSION
+
+    # vidmm's version and the shot detector's: a new release may sample other frames for the same file.
+    key = make_key(INDEX_VERSION, __version__, SHOTS_VERSION, str(folder.resolve()), extractor.backbone.fingerprint,
+                   extractor.max_frames, extractor.frames_per_shot, extractor.fps)
     return Path(extractor.cache.root) / "search" / key[:32]
 
 
