@@ -188,7 +188,7 @@ def bench(workdir: Path, n_clips: int, n_queries: int) -> None:
     from vidmm.labels import vocab
     from vidmm.models.backbones import load_backbone
     from vidmm.tasks.scene import Scorer, scene
-    from vidmm.tasks.search import search
+    from vidmm.tasks.search import build_index, rank, search
 
     clip, t_make = timed(make_1080p_clip, MEDIA / "testvideo.mp4", workdir / "testvideo_1080p_60s.mp4")
     print(f"clip: {clip} ({clip.stat().st_size / 1e6:.1f} MB, made in {t_make:.1f} s)")
@@ -250,6 +250,16 @@ def bench(workdir: Path, n_clips: int, n_queries: int) -> None:
         lat.append(t)
     print(f"  query latency on the built index (stat {n_clips} files + read index + embed query + rank): "
           f"median {statistics.median(lat) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms over {n_queries} queries")
+    parts: dict[str, list[float]] = {"refresh + read index": [], "embed query": [], "rank": []}
+    for i in range(n_queries):
+        ex_q = Extractor(backbone=bb, cache=Cache(ex_s.cache.root))
+        index, t = timed(build_index, folder, ex_q)
+        parts["refresh + read index"].append(t)
+        qvec, t = timed(lambda i=i: bb.encode_labels([queries[i % len(queries)] + f" #{i}"])[0])
+        parts["embed query"].append(t)
+        parts["rank"].append(timed(rank, index, qvec, 10)[1])
+    print("  of which: " + ", ".join(f"{k} {statistics.median(v) * 1000:.0f} ms" for k, v in parts.items())
+          + f" ({len(index.vectors)} frame vectors)")
 
 
 def main() -> None:
