@@ -300,8 +300,9 @@ def _visual(path, question, qtype, extractor, models: AskModels, choices, res: A
         con = models.concepts
         kinds = _VOCAB_FOR[qtype]
         names, zs, vecs = [], [], []
+        allz = con.all_zscores(fe.vectors)
         for k in kinds:
-            z = con.zscores(fe.vectors, k)
+            z = allz[k]
             names += list(con.labels(k).names)
             zs.append(z)
             vecs.append(con.vectors[k])

@@ -50,7 +50,7 @@ from .phrasing import article, content_words, gerund_phrase, join_list, sentence
 THRESHOLDS = {"scenes": (2.5, 4.0), "things": (4.2, 6.0), "subjects": (4.5, 6.5), "actions": (5.5, 7.0)}
 SOUND_MIN = 0.3
 #: Share of the clip a word must hold (over its shots) to be in the overall caption.
-OVERALL_MIN_SHARE = 0.4
+OVERALL_MIN_SHARE = 0.5
 MAX_THINGS = 2
 SNIPPET_WORDS = 14
 #: Never named as "things": they say nothing a face count does not.
@@ -192,12 +192,12 @@ def _pick(z: np.ndarray, names, kind: str, k: int = 1, skip=()) -> list[Word]:
 
 def choose_words(frames: np.ndarray, concepts: ev.Concepts) -> dict[str, list[Word]]:
     """The words of each kind that clear their thresholds on these frames (best first)."""
+    z = concepts.all_zscores(frames)
     return {
-        "subjects": _pick(concepts.zscores(frames, "subjects"), concepts.subjects.names, "subjects", 1),
-        "actions": _pick(concepts.zscores(frames, "actions"), concepts.actions.names, "actions", 1),
-        "scenes": _pick(concepts.zscores(frames, "scenes"), concepts.scenes.names, "scenes", 1),
-        "things": _pick(concepts.zscores(frames, "things"), concepts.things.names, "things", MAX_THINGS + 2,
-                        SKIP_THINGS),
+        "subjects": _pick(z["subjects"], concepts.subjects.names, "subjects", 1),
+        "actions": _pick(z["actions"], concepts.actions.names, "actions", 1),
+        "scenes": _pick(z["scenes"], concepts.scenes.names, "scenes", 1),
+        "things": _pick(z["things"], concepts.things.names, "things", MAX_THINGS + 2, SKIP_THINGS),
     }
 
 
@@ -243,7 +243,8 @@ def _subject(words: dict[str, list[Word]], faces: int, main_faces: int) -> tuple
 
 
 def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, sounds: list[str] | None = None,
-            speech: str = "") -> tuple[str, list[Word]]:
+            speech: str = "", fallback: str = "a scene that vidmm cannot describe with confidence",
+            ) -> tuple[str, list[Word]]:
     """One sentence from the chosen words; returns it and the words it used."""
     used: list[Word] = []
     said: set[str] = set()
@@ -298,7 +299,7 @@ def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, s
     elif thing_text:
         clause = f"a shot showing {thing_text}"
     else:
-        clause = "a scene that vidmm cannot describe with confidence"
+        clause = fallback
     for s in sounds or []:
         if fresh(s):
             clause += f" {take(s)}"
@@ -416,7 +417,8 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
     clauses = sound_clauses(snd.mean(0.0, duration or 1e9) if snd is not None else None,
                             snd.class_names if snd is not None else [])
     said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
-    overall, _ = compose(words, nf, mf, clauses, "")
+    overall, _ = compose(words, nf, mf, clauses, "", fallback="a sequence of shots" if change else
+                         "a scene that vidmm cannot describe with confidence")
     if change:
         overall = sentence(overall.rstrip(".") + f"; {change}")
     if said:

@@ -46,6 +46,7 @@ class Concepts:
     scenes: LabelSet
     vectors: dict[str, np.ndarray]
     reference: np.ndarray
+    rows: dict[str, list[int]]  # each kind's rows in the reference (pooling is per label, so they agree)
 
     @classmethod
     def build(cls, backbone, cache=None) -> Concepts:
@@ -60,8 +61,9 @@ class Concepts:
             "actions": vocab("actions"),
             "scenes": vocab("scenes"),
         }
-        vectors = {k: ref[[index[n] for n in s.names]] for k, s in sets.items()}
-        return cls(sets["subjects"], sets["things"], sets["actions"], sets["scenes"], vectors, ref)
+        rows = {k: [index[n] for n in s.names] for k, s in sets.items()}
+        vectors = {k: ref[r] for k, r in rows.items()}
+        return cls(sets["subjects"], sets["things"], sets["actions"], sets["scenes"], vectors, ref, rows)
 
     def labels(self, kind: str) -> LabelSet:
         return getattr(self, kind)
@@ -69,9 +71,13 @@ class Concepts:
     def zscores(self, frames: np.ndarray, kind: str) -> np.ndarray:
         """Pooled similarity of each label of ``kind`` to the frames, as standard deviations above the
         reference crowd's mean on the same frames (the match_z of tasks/scene.py)."""
+        return self.all_zscores(frames)[kind]
+
+    def all_zscores(self, frames: np.ndarray) -> dict[str, np.ndarray]:
+        """`zscores` of every kind at once (the crowd is pooled once: every kind's words are in it)."""
         ref = pool(frames, self.reference).score
-        s = pool(frames, self.vectors[kind]).score
-        return (s - ref.mean()) / max(float(ref.std()), 1e-6)
+        mu, sd = float(ref.mean()), max(float(ref.std()), 1e-6)
+        return {k: (ref[rows] - mu) / sd for k, rows in self.rows.items()}
 
 
 @dataclass

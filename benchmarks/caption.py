@@ -1,0 +1,97 @@
+"""Latency of `vidmm caption` on a 60 s clip with sound, split into its steps; and the cached second run.
+
+    python benchmarks/caption.py [--seconds 60] [--json]
+
+The clip is short_hamilton_clip.mp4 (speech, music, cuts) looped to 60 s with its audio (PyAV).
+Steps, each timed on a fresh extractor with no cache: decode (shot detection + sampled frames), embed
+(the backbone on those frames), faces (decode at 360 px + YuNet), sounds (audio decode + YAMNet),
+speech (Whisper tiny.en, with its speech gate), compose (vocabulary scoring + sentences). Then the whole
+caption cold (empty cache) and again (everything from the cache). Model loading is reported apart.
+Accuracy: tests/test_caption.py (key concept in 6 of 13 labelled clips' captions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    from _av_clip import looped_av_clip
+
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.tasks import evidence as ev
+    from vidmm.tasks.caption import CaptionModels, caption
+
+    clip = str(looped_av_clip(args.seconds))
+    report: dict = {"clip": clip, "seconds": args.seconds}
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        ex = Extractor(cache=Cache(tmp))
+        models = CaptionModels.load(ex)
+        report["model_load_s"] = round(time.perf_counter() - t, 2)
+
+        steps: dict[str, float] = {}
+        t = time.perf_counter()
+        shots = ex.shots(clip)
+        sampling = ex.sampling_for(clip, shots)
+        frames = ex.frames(clip, sampling)
+        steps["decode"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ex.backbone.encode_frames([f.image for f in frames])
+        steps["embed"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ev.face_counts(clip, ex, models.detector)
+        steps["faces"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ev.sounds(clip, ex, models.yamnet)
+        steps["sounds"] = time.perf_counter() - t
+        t = time.perf_counter()
+        tr = ev.transcript(clip, ex, models.speech)
+        steps["speech"] = time.perf_counter() - t
+        report["steps_s"] = {k: round(v, 3) for k, v in steps.items()}
+        report["frames"] = len(frames)
+        report["shots"] = len(shots)
+        report["speech_rtf"] = round(args.seconds / max(steps["speech"], 1e-9), 1)
+        report["transcript_words"] = len(tr.text.split()) if tr else 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ex = Extractor(cache=Cache(tmp))
+        models = CaptionModels.load(ex)  # loaded models are process-wide; the vocabulary re-embeds here
+        first = caption(clip, ex, models)
+        ex2 = Extractor(cache=Cache(tmp))  # a new run on the same cache: nothing decoded or embedded
+        second = caption(clip, ex2, models)
+        report["cold"] = {"elapsed_s": round(first.elapsed_s, 3), **{k: round(v, 3) for k, v in first.timings.items()}}
+        report["cached"] = {"elapsed_s": round(second.elapsed_s, 3),
+                            **{k: round(v, 3) for k, v in second.timings.items()}}
+        report["cached_speedup"] = round(first.elapsed_s / max(second.elapsed_s, 1e-9), 1)
+        report["caption"] = first.caption
+        report["segments"] = len(first.segments)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"clip: {clip} ({args.seconds} s, {report['shots']} shots, {report['frames']} frames); "
+          f"model load {report['model_load_s']} s")
+    print("steps (fresh, no cache): " + ", ".join(f"{k} {v:.2f} s" for k, v in report["steps_s"].items()))
+    print(f"speech real-time factor: {report['speech_rtf']}x")
+    print("caption cold: " + ", ".join(f"{k} {v:.2f}" for k, v in report["cold"].items()))
+    print("caption cached: " + ", ".join(f"{k} {v:.3f}" for k, v in report["cached"].items()))
+    print(f"cached speed-up: {report['cached_speedup']}x")
+    print(f"caption: {report['caption']}")
+
+
+if __name__ == "__main__":
+    main()
