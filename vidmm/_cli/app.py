@@ -13,6 +13,8 @@ from .._version import __version__
 
 #: (name, one-line help) of every top-level command, in the order shown.
 COMMANDS = [
+    ("caption", "One-sentence caption for the clip and one per shot, with sounds and speech."),
+    ("ask", "Answer a question about a video: answer, confidence and the moment that shows it."),
     ("info", "Probe: duration, fps, size, codecs, audio, rotation."),
     ("scene", "Scene and action labels for the clip and each shot, zero-shot, any label set."),
     ("emotion", "Overall emotion and a per-segment timeline, faces and voice fused."),
@@ -76,8 +78,10 @@ def build_app():
         common.OPTIONS.debug = debug
         common.OPTIONS.quiet = quiet
 
+    from .ask_cmd import ask
     from .batch_cmd import batch
     from .cache_cmd import cache_app
+    from .caption_cmd import caption
     from .emotion_cmd import emotion
     from .models_cmd import models_app
     from .report_cmd import report
@@ -85,6 +89,8 @@ def build_app():
     from .search_cmd import search
     from .transcribe_cmd import transcribe
 
+    app.command("caption")(caption)
+    app.command("ask")(ask)
     app.command("info")(info)
     app.command("scene")(scene)
     app.command("emotion")(emotion)
