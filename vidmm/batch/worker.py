@@ -103,6 +103,9 @@ class Worker:
         return rec
 
     def stats(self) -> dict:
+        import resource
+
         c = self.extractor.cache
         return {"pid": self.pid, "decoded_frames": self.extractor.decoded_frames, "cache_hits": c.hits,
-                "cache_misses": c.misses}
+                "cache_misses": c.misses,
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
