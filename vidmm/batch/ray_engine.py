@@ -36,6 +36,7 @@ class RayEngine:
         self.task, self.options, self.n, self.threads, self.address = task, options, workers, threads, address
         self.stats: list[dict] = []
         self.actors: list = []
+        self.started = False  # this engine started Ray (and shuts it down at the end)
 
     def _actor_class(self):
         ray = self.ray
@@ -60,6 +61,7 @@ class RayEngine:
             crash_record: Callable[[tuple[int, str, str | None], str], dict]) -> None:
         ray = self.ray
         if not ray.is_initialized():
+            self.started = True
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
                      configure_logging=False, ignore_reinit_error=True)
         cls = self._actor_class()
@@ -100,6 +102,9 @@ class RayEngine:
             except Exception:  # noqa: BLE001 - already gone
                 pass
         self.actors = []
+        if self.started:
+            self.started = False
+            self.ray.shutdown()
 
 
 def _ever_ran(err) -> bool:
