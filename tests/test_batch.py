@@ -247,3 +247,29 @@ def test_ray_engine_gives_the_same_records_as_local(folder, tmp_path):
     assert (remote.ok, remote.failed) == (local.ok, local.failed) == (7, 2)
     assert {essence(r) for r in read_jsonl(tmp_path / "ray.jsonl")} == \
         {essence(r) for r in read_jsonl(tmp_path / "local.jsonl")}
+
+
+def test_csv_segments_and_per_video_files(folder, tmp_path):
+    """--segments writes one CSV row per timed segment; --output-dir one file per video (plumbing, real info)."""
+    from vidmm.writers.per_video import cues
+    from vidmm.writers.table import to_csv
+
+    rec = {"file": "a.mp4", "task": "scene", "identity": "s1", "options_hash": "h", "duration": 4.0,
+           "labels": [{"label": "beach", "score": 0.8}, {"label": "city", "score": 0.2}],
+           "segments": [{"start": 0.0, "end": 1.5, "labels": [{"label": "beach", "score": 0.9}]},
+                        {"start": 1.5, "end": 4.0, "labels": [{"label": "city", "score": 0.6}]}]}
+    err = {"file": "b.mp4", "task": "scene", "identity": None, "options_hash": "h",
+           "error": {"type": "input", "message": "b.mp4: file is empty"}}
+    lines = to_csv([rec, err]).splitlines()
+    assert lines[0].startswith("file,task,identity,options_hash") and "beach 0.800; city 0.200" in lines[1]
+    assert "n_segments" in lines[0] and "file is empty" in lines[2]
+    seg = to_csv([rec, err], segments=True, timeline="segments").splitlines()
+    assert len(seg) == 1 + 2 + 1 and "segment" in seg[0]
+    assert cues(rec, "segments") == [(0.0, 1.5, "beach 0.90"), (1.5, 4.0, "city 0.60")]
+
+    out_dir = tmp_path / "per video"
+    r = invoke(folder / REAL[0], folder / REAL[1], "--task", "info", "--output-dir", out_dir)
+    assert r.exit_code == 0, r.output
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == sorted([f"{Path(REAL[0]).stem}.info.json", f"{Path(REAL[1]).stem}.info.json", "results.jsonl"])
+    assert json.loads((out_dir / f"{Path(REAL[0]).stem}.info.json").read_text())["task"] == "info"
