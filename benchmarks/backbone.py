@@ -201,6 +201,8 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    load1, _, _ = os.getloadavg()
+    print(f"{os.cpu_count()} cores; load average {load1:.1f} at the end (other jobs slow every figure down)")
     print(f"{'backbone':44} {'load s':>7} {'frames/s':>9} {'texts/s':>8} {'peak RSS MB':>12}")
     for r in rows:
         print(f"{r['backbone'][:44]:44} {r['load_s']:7.1f} {r['frames_per_s']:9.1f} {r['texts_per_s']:8.0f}"

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 #: Prompt templates for labels; the label is averaged over all of them (a prompt ensemble). Chosen on
-#: the labelled clips and CIFAR-10 for the embedded default; CLIP backbones use the same set.
+#: the labelled clips for the embedded default (no CIFAR-10 here to check on); CLIP backbones use the same set.
 DEFAULT_TEMPLATES: tuple[str, ...] = (
     "{}",
     "a photo of {}.",

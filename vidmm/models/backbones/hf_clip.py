@@ -129,7 +129,10 @@ class HFClipBackbone(Backbone):
         try:
             model = model_cls.from_pretrained(str(folder), local_files_only=True).eval().to(device)
             tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        except OSError as exc:
+        except ImportError as exc:  # e.g. SigLIP's SentencePiece tokenizer without the sentencepiece package
+            raise ModelFileError(f"cannot load the {model_type} tokenizer: {exc}".splitlines()[0], path=str(folder),
+                                 hint="pip install sentencepiece") from exc
+        except (OSError, ValueError) as exc:
             raise ModelFileError(f"cannot load {model_type} model: {exc}".splitlines()[0], path=str(folder)) from exc
         image_size = int(model.config.vision_config.image_size)
         prep_file = folder / "preprocessor_config.json"
