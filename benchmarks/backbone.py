@@ -46,25 +46,12 @@ def clip_vectors(backbone, clips, frames_per_clip: int = FRAMES_PER_CLIP) -> np.
     """One unit vector per clip: the mean of its frames' embeddings, renormalised."""
     from vidmm.media.frames import Sampling, sample_frames
 
-    _no_ffmpeg_log_callback()
     out = []
     for path, _, _ in clips:
         images = [f.image for f in sample_frames(path, Sampling.uniform(frames_per_clip), size=256)]
         v = backbone.encode_frames(images).mean(axis=0)
         out.append(v / np.linalg.norm(v))
     return np.stack(out)
-
-
-def _no_ffmpeg_log_callback() -> None:
-    """PyAV's Python log callback can deadlock with threaded decoding (PyAV issues #751, #909); level None
-    (PyAV's default, which ignores FFmpeg's logs) installs no callback."""
-    import av.logging
-
-    from vidmm.media import source
-
-    if hasattr(source, "quiet_ffmpeg"):
-        source.quiet_ffmpeg()
-    av.logging.set_level(None)
 
 
 def zero_shot(backbone, clips=None, frames_per_clip: int = FRAMES_PER_CLIP) -> dict:

@@ -22,12 +22,8 @@ DOG_CLASSES = range(151, 269)  # ImageNet-1k indices of the dog breeds
 
 
 def _frames(name: str, n: int = FRAMES_PER_CLIP) -> list[np.ndarray]:
-    import av.logging
-
     from vidmm.media.frames import Sampling, sample_frames
 
-    # PyAV's Python log callback can deadlock with threaded decoding (PyAV #751, #909); None installs none.
-    av.logging.set_level(None)
     return [f.image for f in sample_frames(MEDIA / name, Sampling.uniform(n), size=256)]
 
 

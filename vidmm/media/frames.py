@@ -382,6 +382,8 @@ class OpenCVReader:
 
         self._cv2 = cv2
         self.path = str(check_readable(path))
+        # OpenCV's own FFmpeg would print lines like "moov atom not found": one error line is ours to print.
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         self.cap = cv2.VideoCapture(self.path)
         if not self.cap.isOpened():
             raise DecodeError("OpenCV cannot open the file", path=self.path)

@@ -27,24 +27,12 @@ def check_readable(path: str | os.PathLike) -> Path:
     return p
 
 
-_QUIET = False
-
-
-def quiet_ffmpeg() -> None:
-    """FFmpeg's own log lines ("moov atom not found", ...) would break the one-line error rule."""
-    global _QUIET
-    if not _QUIET:
-        import av.logging
-
-        av.logging.set_level(av.logging.PANIC if not os.environ.get("VIDMM_FFMPEG_LOG") else av.logging.INFO)
-        _QUIET = True
-
-
 def open_container(path: str | os.PathLike):
     """Open with PyAV, translating its errors into an InputError that names the file."""
     import av
 
-    quiet_ffmpeg()
+    # PyAV's default log level (None) already keeps FFmpeg quiet. Do not call av.logging.set_level():
+    # it installs a Python log callback that can deadlock a closing decoder (PyAV #751, #909).
     p = check_readable(path)
     try:
         return av.open(str(p), metadata_errors="ignore")
