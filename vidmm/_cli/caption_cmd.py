@@ -39,6 +39,9 @@ def caption(
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_speech: Annotated[bool, typer.Option("--no-speech", help="Do not transcribe (faster).")] = False,
     asr_model: Annotated[str | None, typer.Option("--asr-model", help="Whisper model name or folder.")] = None,
+    captioner: Annotated[str | None, typer.Option(
+        "--captioner", help="A vision-language model (folder or repo id in the local HF cache, e.g. "
+                            "HuggingFaceTB/SmolVLM2-256M-Video-Instruct) writes the shot sentences.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
 ) -> None:
     """One-sentence caption for each video, plus one per shot (and what is said)."""
@@ -65,7 +68,8 @@ def caption(
         extractor.require_video(path)  # a bad file fails before any model is loaded
         if "models" not in state:
             with _status("loading models (vocabulary embeddings are cached after the first run)"):
-                state["models"] = CaptionModels.load(extractor, speech=not no_speech, asr_model=asr_model)
+                state["models"] = CaptionModels.load(extractor, speech=not no_speech, asr_model=asr_model,
+                                                     captioner=captioner)
         return run_caption(path, extractor, state["models"], long=long)
 
     def render(result) -> None:

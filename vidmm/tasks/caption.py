@@ -147,10 +147,11 @@ class CaptionModels:
     detector: Any = None
     yamnet: Any = None
     speech: Any = None
+    captioner: Any = None  # vidmm.models.captioner.Captioner (optional generative captions)
 
     @classmethod
     def load(cls, extractor, faces: bool = True, sounds: bool = True, speech: bool = True,
-             models_dir=None, asr_model=None) -> CaptionModels:
+             models_dir=None, asr_model=None, captioner: str | None = None) -> CaptionModels:
         concepts = ev.Concepts.build(extractor.backbone, extractor.cache)
         detector = yamnet = speech_model = None
         if faces:
@@ -165,13 +166,19 @@ class CaptionModels:
             from ..models.speech import load_speech_model
 
             speech_model = load_speech_model(asr_model)
-        return cls(concepts, detector, yamnet, speech_model)
+        gen = None
+        if captioner:
+            from ..models.captioner import load_captioner
+
+            gen = load_captioner(captioner)
+        return cls(concepts, detector, yamnet, speech_model, gen)
 
     def names(self, extractor) -> dict:
         return {"backbone": extractor.backbone.fingerprint,
                 "face_detector": getattr(self.detector, "name", None),
                 "audio_events": "yamnet" if self.yamnet is not None else None,
-                "asr": getattr(self.speech, "name", None)}
+                "asr": getattr(self.speech, "name", None),
+                "captioner": getattr(self.captioner, "name", None)}
 
 
 # -------------------------------------------------------------------------------------------------
@@ -403,6 +410,8 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
 
     # Overall: the words that held longest over the shots, the face count of the median shot (weighted
     # by duration), sounds over the whole clip.
+    if models.captioner is not None:
+        _generate(path, extractor, models.captioner, shots, segments)
     words = overall_words(segments)
     change = _changes(segments)
     if change.startswith("the view moves"):  # the places are named there, once
@@ -419,6 +428,9 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
     said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
     overall, _ = compose(words, nf, mf, clauses, "", fallback="a sequence of shots" if change else
                          "a scene that vidmm cannot describe with confidence")
+    if models.captioner is not None and segments:
+        longest = max(segments, key=lambda x: x.end - x.start)
+        overall = longest.visual
     if change:
         overall = sentence(overall.rstrip(".") + f"; {change}")
     if said:
@@ -428,6 +440,24 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
     transcript = [x.to_dict() for x in tr.segments] if tr is not None and tr.segments else None
     return CaptionResult(str(path), info.duration, overall, segments, models.names(extractor), paragraph,
                          transcript, timings, time.perf_counter() - t0)
+
+
+def _generate(path, extractor, captioner, shots, segments: list[CaptionSegment]) -> None:
+    """Replace each shot's visual sentence by the generative captioner's, on the shot's middle frame;
+    what is said is appended as before. The rule-based words stay in ``words``."""
+    from ..media.frames import Sampling
+
+    frames = extractor.frames(path, Sampling.per_shot([s.span for s in shots], per_shot=1))
+    for seg in segments:
+        mid = (seg.start + seg.end) / 2
+        f = min(frames, key=lambda fr: abs(fr.seconds - mid)) if frames else None
+        if f is None:
+            continue
+        text = sentence(captioner.describe(f.image))
+        if not text:
+            continue
+        seg.visual = text
+        seg.caption = sentence(text.rstrip(".") + (f"; someone says: '{seg.speech}'" if seg.speech else ""))
 
 
 def word_counts(results: list[CaptionResult]) -> Counter:
