@@ -1,6 +1,7 @@
 """Latency of `vidmm caption` on a 60 s clip with sound, split into its steps; and the cached second run.
 
     python benchmarks/caption.py [--seconds 60] [--json]
+    python benchmarks/caption.py --words     # the z-scores the caption thresholds were read from
 
 The clip is short_hamilton_clip.mp4 (speech, music, cuts) looped to 60 s with its audio (PyAV).
 Steps, each timed on a fresh extractor with no cache: decode (shot detection + sampled frames), embed
@@ -24,11 +25,40 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 
+def words() -> None:
+    """Per labelled clip and vocabulary kind, the top words and their z-scores over all frames."""
+    import csv
+    import os
+
+    import numpy as np
+
+    from vidmm.features import Extractor
+    from vidmm.tasks.evidence import Concepts
+
+    media = Path(os.environ.get("VIDMM_MEDIA", REPO.parent / "shared" / "media"))
+    with open(media / "MANIFEST.tsv", newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["kind"] == "video" and r["label"]]
+    ex = Extractor()
+    con = Concepts.build(ex.backbone, ex.cache)
+    for r in rows:
+        fe = ex.frame_embeddings(str(media / r["file"]))
+        z = con.all_zscores(fe.vectors)
+        print(f"{r['file']}  [{r['label']}]")
+        for kind, zs in z.items():
+            names = con.labels(kind).names
+            top = np.argsort(-zs)[:4]
+            print(f"    {kind:8s} " + ", ".join(f"{names[j]} {zs[j]:.2f}" for j in top))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--words", action="store_true", help="print the z-scores behind the thresholds and stop")
     args = ap.parse_args()
+    if args.words:
+        words()
+        return
     from _av_clip import looped_av_clip
 
     from vidmm.cache import Cache
