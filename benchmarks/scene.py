@@ -12,6 +12,14 @@ Timings, after the model is loaded and the label texts are embedded (both paid o
   * search: a folder of 100 clips (symlinks to the labelled clips, so embeddings repeat and come from the
     cache after the first of each), index build time, then the latency of a query on the built index.
 Everything runs on the machine's CPU with the embedded default backbone.
+
+Measured 2026-11-23 on the 2-core dev VM shared with other jobs (load average 2-6, so +-50% run to run):
+  shots 5.1 s (every frame decoded at 64 px), decode 32 sampled frames 1.5 s, embed 1.6 s, score 17 ms;
+  total 7.0 s = 2.2x (decode sampled + embed alone, 3.2 s); full decode of the clip 4.5 s, i.e. scene is
+  slower than a full decode because shot detection is one; cached re-run 35 ms (200x).
+  search, 100 clips: index 20-56 s cold (13 distinct files), query 86 ms median with VIDMM_THREADS=1
+  (refresh + read index 25 ms, embed query 58 ms, rank 17 ms); with torch on 2 threads under load the
+  query embedding alone took 450 ms (thread oversubscription).
 """
 
 from __future__ import annotations
