@@ -166,3 +166,13 @@ def test_cli_json_has_answer_confidence_evidence():
     assert 0.0 <= doc["confidence"] <= 1.0 and {"start", "end", "frames"} <= set(doc["evidence"])
     bad = CliRunner().invoke(_cli_app(), ["ask", media("chaplin.mp4"), "what?", "--choices", "one"])
     assert bad.exit_code == 2
+
+
+def test_front_door_ask_returns_the_same_result_object(extractor):
+    import vidmm
+    from vidmm.tasks.ask import AskResult
+
+    res = vidmm.ask(media("chaplin.mp4"), "where is this?", extractor=extractor)
+    assert isinstance(res, AskResult) and res.type == "place"
+    res = vidmm.ask(media("chaplin.mp4"), "what is shown?", choices="a film scene|a rocket launch", extractor=extractor)
+    assert res.answer in ("a film scene", "a rocket launch", "I am not sure")

@@ -44,7 +44,12 @@ def caption(
                             "HuggingFaceTB/SmolVLM2-256M-Video-Instruct) writes the shot sentences.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
 ) -> None:
-    """One-sentence caption for each video, plus one per shot (and what is said)."""
+    """One-sentence caption for each video, plus one per shot (and what is said).
+
+    Words are used only above measured confidence thresholds and hedged below them. The embedded
+    default backbone knows objects, animals and places far better than human actions: actions are
+    rarely named with it; a CLIP backbone (--backbone) or --captioner does better.
+    """
     from ..errors import UsageError
 
     if fmt is not None and fmt not in _FORMATS:
