@@ -1,0 +1,180 @@
+"""Saving and loading heads: ``head.safetensors`` (weights) + ``head.json`` (everything else).
+
+Loading reads JSON and safetensors only: nothing is unpickled. A head is tied to the backbone whose
+embeddings it was trained on (its fingerprint is in the config); `TrainedHead.check_backbone` refuses any
+other, since the same layer on another embedding space gives confident nonsense. A damaged or foreign
+file is a `ModelFileError` (exit 4) naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelFileError, ModelMissingError
+from .inputs import ClipInputs, clip_inputs
+
+FORMAT = "vidmm-fusion-head"
+FORMAT_VERSION = 1
+WEIGHTS = "head.safetensors"
+CONFIG = "head.json"
+#: Frames named in each explanation.
+TOP_FRAMES = 3
+
+
+def save_head(head, out_dir: str | Path, labels, backbone: str, feature_versions: dict, metrics: dict,
+              task: str = "custom", extra: dict | None = None) -> Path:
+    from safetensors.torch import save_file
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().clone() for k, v in head.state_dict().items()}
+    save_file(state, str(out / WEIGHTS), metadata={"format": FORMAT})
+    config = {"format": FORMAT, "format_version": FORMAT_VERSION, "strategy": head.strategy, "task": task,
+              "labels": list(labels), "backbone": backbone, "features": feature_versions,
+              "dims": {"visual": head.dim_v, "audio": head.dim_a, "hidden": head.hidden},
+              "metrics": metrics, **(extra or {})}
+    (out / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
+@dataclass
+class Prediction:
+    """One clip's result from a trained head, with what drove it."""
+
+    label: str
+    score: float
+    scores: dict[str, float]
+    frames: list[dict]  # [{"time": s, "weight": w}] best first
+    modalities: dict[str, float]  # share of visual / audio in the decision
+    has_audio: bool
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "score": round(self.score, 4),
+                "scores": {k: round(v, 4) for k, v in self.scores.items()},
+                "explanation": {"frames": self.frames, "modalities": self.modalities,
+                                "audio": "present" if self.has_audio else "missing (masked)"}}
+
+
+@dataclass
+class TrainedHead:
+    """A loaded head: `classify` files through an Extractor, `predict` shot vectors for `scene --head`."""
+
+    module: object
+    config: dict
+    path: str
+    labels: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return f"{Path(self.path).name}:{self.strategy}"
+
+    @property
+    def strategy(self) -> str:
+        return self.config["strategy"]
+
+    @property
+    def backbone(self) -> str:
+        return self.config["backbone"]
+
+    def check_backbone(self, fingerprint: str) -> None:
+        if fingerprint != self.backbone:
+            raise ModelFileError(
+                f"head was trained on backbone {self.backbone}, not on {fingerprint}", path=self.path,
+                hint="use the backbone it was trained on (--backbone) or retrain it with `vidmm train`")
+
+    def _run(self, clips: list[ClipInputs], explain: bool = True):
+        import torch
+
+        from .heads import collate
+
+        m = self.module
+        batch = collate(clips, m.audio_mean.numpy(), m.audio_std.numpy(), m.dim_v, m.dim_a)
+        with torch.no_grad():
+            logits, info = m(batch)
+            probs = torch.softmax(logits, -1).numpy()
+            if not explain:
+                return probs, None, None, batch
+            return probs, m.frame_scores(batch, logits, info).numpy(), \
+                m.modality_weights(batch, logits, info).numpy(), batch
+
+    def predict_inputs(self, clips: list[ClipInputs]) -> np.ndarray:
+        """(B, M) probabilities."""
+        return self._run(clips, explain=False)[0]
+
+    def explain_inputs(self, clips: list[ClipInputs]) -> list[Prediction]:
+        probs, fscores, mweights, _ = self._run(clips, explain=True)
+        out = []
+        for i, c in enumerate(clips):
+            j = int(np.argmax(probs[i]))
+            fs = fscores[i, : len(c.frames)]
+            order = np.argsort(-fs, kind="stable")[:TOP_FRAMES]
+            if self.strategy == "attention":
+                weights = fs
+            else:  # per-frame logits -> a softmax over the clip's frames
+                z = np.exp(fs - fs.max())
+                weights = z / z.sum()
+            frames = [{"time": round(float(c.times[k]), 3), "weight": round(float(weights[k]), 4)} for k in order]
+            out.append(Prediction(self.labels[j], float(probs[i, j]),
+                                  {lab: float(p) for lab, p in zip(self.labels, probs[i])}, frames,
+                                  {"visual": round(float(mweights[i, 0]), 4), "audio": round(float(mweights[i, 1]), 4)},
+                                  c.has_audio))
+        return out
+
+    def classify(self, path: str, extractor) -> Prediction:
+        """One file through the shared extractor (cached features), with its explanation."""
+        self.check_backbone(extractor.backbone.fingerprint)
+        return self.explain_inputs([clip_inputs(path, extractor)])[0]
+
+    def predict(self, shot_vectors: np.ndarray) -> np.ndarray:
+        """`scene --head`: (S, D) pooled shot vectors -> (S, M) probabilities; each shot is one frame
+        token and has no audio (the scene task works per shot on frames)."""
+        sv = np.asarray(shot_vectors, np.float32)
+        clips = [ClipInputs(v[None, :], np.zeros(1), None, None) for v in sv]
+        return self.predict_inputs(clips)
+
+
+def load_head(path: str | Path) -> TrainedHead:
+    """Read a head folder (or its head.json). Never unpickles; every failure names the file."""
+    p = Path(path)
+    d = p.parent if p.name in (CONFIG, WEIGHTS) else p
+    cfg_path, w_path = d / CONFIG, d / WEIGHTS
+    if not d.exists():
+        raise ModelMissingError("no such head", path=str(d), hint="train one with `vidmm train DATA.csv --out DIR`")
+    if not cfg_path.is_file() or not w_path.is_file():
+        raise ModelFileError(f"not a vidmm head folder (needs {CONFIG} and {WEIGHTS})", path=str(d))
+    try:
+        config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise ValueError("not a vidmm head config")
+        if int(config.get("format_version", 0)) > FORMAT_VERSION:
+            raise ModelFileError("head was written by a newer vidmm", path=str(cfg_path), hint="upgrade vidmm")
+        strategy, labels, dims = config["strategy"], list(config["labels"]), config["dims"]
+        _ = config["backbone"]
+    except ModelFileError:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"head config is damaged or not a vidmm head ({type(err).__name__})",
+                             path=str(cfg_path), hint="retrain it with `vidmm train`") from None
+    from .heads import HEADS, build
+
+    if strategy not in HEADS or not labels:
+        raise ModelFileError(f"unknown strategy {strategy!r} or empty labels", path=str(cfg_path))
+    try:
+        from safetensors.torch import load_file
+
+        state = load_file(str(w_path))
+    except Exception as err:  # noqa: BLE001 - safetensors raises several types for a damaged file
+        raise ModelFileError(f"head weights are damaged ({type(err).__name__})", path=str(w_path),
+                             hint="retrain it with `vidmm train`") from None
+    module = build(strategy, int(dims["visual"]), int(dims["audio"]), len(labels), int(dims["hidden"]))
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError:
+        raise ModelFileError("head weights do not match its config (wrong shapes or names)", path=str(w_path),
+                             hint="retrain it with `vidmm train`") from None
+    module.eval()
+    return TrainedHead(module, config, str(d), tuple(labels))
