@@ -105,7 +105,11 @@ def default_threads(workers: int) -> int:
 def run_batch(inputs: list[str], config: BatchConfig,
               progress: Callable[[BatchSummary, dict | None], None] | None = None,
               stream: Callable[[dict], None] | None = None) -> BatchSummary:
-    """Run ``config.task`` over every input; see the module doc. ``stream(record)`` also sees each record."""
+    """Run ``config.task`` over every input; see the module doc. ``stream(record)`` also sees each record.
+
+    The local engine starts worker processes with ``spawn``: a script calling this must do so under
+    ``if __name__ == "__main__":`` (as with any use of multiprocessing).
+    """
     if config.task not in TASKS:
         raise UsageError(f"unknown task {config.task!r}", hint=f"use one of {', '.join(TASKS)}")
     task = TASKS[config.task]
