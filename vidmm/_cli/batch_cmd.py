@@ -108,6 +108,9 @@ def batch(
     backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path.")] = None,
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+    prefetch: Annotated[bool, typer.Option(
+        "--prefetch/--no-prefetch", help="Decode the next file (shots, audio) while the model runs on this one.")]
+    = True,
 ) -> None:
     """Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."""
     from ..batch import TASKS, BatchConfig, run_batch
@@ -144,7 +147,7 @@ def batch(
     dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
     config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,
                          segments=segments, workers=workers, engine=engine, ray_address=ray_address,
-                         retry_failed=retry_failed, glob=glob)
+                         retry_failed=retry_failed, glob=glob, prefetch=prefetch)
     bar = _Bar(enabled=not common.OPTIONS.quiet and sys.stderr.isatty())
     stream = common.print_jsonl if out is None else None  # no --out: records on stdout as they finish
     _sigterm_as_interrupt()
