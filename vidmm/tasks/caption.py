@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from ..errors import ModelMissingError
 from . import evidence as ev
 from .evidence import snippet
 from .phrasing import article, content_words, gerund_phrase, join_list, sentence
@@ -151,20 +152,30 @@ class CaptionModels:
     yamnet: Any = None
     speech: Any = None
     captioner: Any = None  # vidmm.models.captioner.Captioner (optional generative captions)
+    unavailable: dict = field(default_factory=dict)  # optional model -> why it is missing (and how to get it)
 
     @classmethod
     def load(cls, extractor, faces: bool = True, sounds: bool = True, speech: bool = True,
              models_dir=None, asr_model=None, captioner: str | None = None) -> CaptionModels:
         concepts = ev.Concepts.build(extractor.backbone, extractor.cache)
         detector = yamnet = speech_model = None
+        unavailable = {}
+        # Faces and sounds enrich a caption but are not needed for one: on a fresh machine without
+        # `vidmm models pull`, caption from what is there and say what was left out.
         if faces:
             from ..models.faces import load_detector
 
-            detector = load_detector("yunet", models_dir)
+            try:
+                detector = load_detector("yunet", models_dir)
+            except ModelMissingError as err:
+                unavailable["face_detector"] = err.one_line()
         if sounds:
             from ..models.audio_events import load_yamnet
 
-            yamnet = load_yamnet(models_dir)
+            try:
+                yamnet = load_yamnet(models_dir)
+            except ModelMissingError as err:
+                unavailable["audio_events"] = err.one_line()
         if speech:
             from ..models.speech import load_speech_model
 
@@ -174,14 +185,15 @@ class CaptionModels:
             from ..models.captioner import load_captioner
 
             gen = load_captioner(captioner)
-        return cls(concepts, detector, yamnet, speech_model, gen)
+        return cls(concepts, detector, yamnet, speech_model, gen, unavailable)
 
     def names(self, extractor) -> dict:
         return {"backbone": extractor.backbone.fingerprint,
                 "face_detector": getattr(self.detector, "name", None),
                 "audio_events": "yamnet" if self.yamnet is not None else None,
                 "asr": getattr(self.speech, "name", None),
-                "captioner": getattr(self.captioner, "name", None)}
+                "captioner": getattr(self.captioner, "name", None),
+                **({"unavailable": self.unavailable} if self.unavailable else {})}
 
 
 # -------------------------------------------------------------------------------------------------
