@@ -131,6 +131,9 @@ def evaluate(csv_path, head, extractor, progress=None) -> EvalResult:
     per_clip = (time.perf_counter() - t0) / max(1, len(clips))
     y_true = [idx[r.label] for r in rows]
     y_pred = [idx[p.label] for p in preds]
-    out_rows = [{"file": r.path, "label": r.label, **p.to_dict(), "correct": r.label == p.label}
-                for r, p in zip(rows, preds)]
+    out_rows = []
+    for r, p in zip(rows, preds):
+        d = p.to_dict()
+        out_rows.append({"file": r.path, "true": r.label, "predicted": d.pop("label"), **d,
+                         "correct": r.label == p.label})
     return EvalResult(head.path, head.strategy, report(y_true, y_pred, labels), out_rows, per_clip)
