@@ -82,6 +82,8 @@ def scene(
     = None,
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+    head: Annotated[Path | None, typer.Option("--head", help="Trained head folder (`vidmm train`) instead of zero-shot.")]
+    = None,
 ) -> None:
     """Scene and action labels for the clip and each shot (zero-shot, any label set)."""
     from ..errors import UsageError
@@ -108,8 +110,21 @@ def scene(
     state: dict = {}
     docs: list[dict] = []
 
+    trained = None
+    if head is not None:
+        from ..errors import VidmmError
+        from ..fusion import load_head
+
+        try:
+            trained = load_head(head)
+        except VidmmError as err:
+            raise common.fail(err) from None
+
     def compute(path: str):
         extractor.require_video(path)  # a bad file fails before any model is loaded
+        if trained is not None:
+            trained.check_backbone(extractor.backbone.fingerprint)  # ModelFileError (exit 4) stops the run
+            return run_scene(path, extractor, top_k=top_k, explain=explain, head=trained)
         if "scorer" not in state:
             with _status(f"loading the backbone and embedding {len(label_set)} labels (cached after the first run)"):
                 state["scorer"] = Scorer.build(extractor.backbone, label_set, extractor.cache)
