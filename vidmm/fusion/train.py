@@ -20,6 +20,9 @@ PATIENCE = 30
 LR = 3e-3
 WEIGHT_DECAY = 1e-3
 HIDDEN = 64
+#: Share of training clips whose audio is hidden in each epoch (modality dropout), so a head still works on
+#: clips without sound and on visual-only callers (``scene --head`` scores shots from frames alone).
+AUDIO_DROPOUT = 0.3
 
 
 @dataclass
@@ -79,10 +82,14 @@ def train_head(strategy: str, train_clips, y_train, val_clips, y_val, labels, di
     best, best_key, best_epoch, since, history = None, None, 0, 0, []
     t0 = time.perf_counter()
     epoch = 0
+    from .heads import Batch
+
+    gen = torch.Generator().manual_seed(seed)
     for epoch in range(1, epochs + 1):
         head.train()
         opt.zero_grad()
-        logits, _ = head(tb)
+        keep = (torch.rand(len(y_train), generator=gen) >= AUDIO_DROPOUT).float()
+        logits, _ = head(Batch(tb.frames, tb.frame_mask, tb.audio, tb.audio_mask, tb.audio_present * keep))
         loss = loss_fn(logits, yt)
         loss.backward()
         opt.step()
