@@ -7,6 +7,8 @@ Each run gets a fresh feature cache holding only the label embeddings (built onc
 run decodes and embeds its videos, except the "second task, cached" run, which reuses the first task's
 cache on purpose. Throughput is measured two ways: over the whole run (worker start-up and model loading
 included) and from the first record to the last (steady state, what a night's run of thousands sees).
+The worker runs are repeated ``--repeat`` times, interleaved, and the fastest of each counts: on a shared
+machine other processes only ever slow a run down.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=8)
     ap.add_argument("--max-frames", type=int, default=16)
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="Interleaved repeats of the worker runs; the fastest counts (other load only slows).")
     args = ap.parse_args()
     os.environ.setdefault("VIDMM_MODELS", str(MEDIA.parent / "models"))
     files = video_clips(args.clips)
@@ -75,11 +79,15 @@ def main() -> None:
         return d
 
     rows = []
-    r1 = run(files, first, 1, fresh("w1"), out_dir=tmp)
+    best: dict[str, dict] = {}
+    for rep in range(args.repeat):  # interleaved, so a burst of other load does not hit one setting only
+        for key, workers, pf in (("w1", 1, True), ("w2", 2, True), ("w1n", 1, False)):
+            r = run(files, first, workers, fresh(f"{key}-{rep}"), prefetch=pf, out_dir=tmp)
+            if key not in best or r["wall_s"] < best[key]["wall_s"]:
+                best[key] = r
+    r1, r2, r1n = best["w1"], best["w2"], best["w1n"]
     rows.append(("1 worker (2 torch threads)", r1))
-    r2 = run(files, first, 2, fresh("w2"), out_dir=tmp)
     rows.append(("2 workers (1 torch thread each)", r2))
-    r1n = run(files, first, 1, fresh("w1n"), prefetch=False, out_dir=tmp)
     rows.append(("1 worker, no decode-ahead", r1n))
     warm = fresh("second")
     run(files, first, 1, warm, out_dir=tmp)
