@@ -205,3 +205,16 @@ def test_cli_train_eval_png_and_scene_head(dataset, trained, tmp_path):
     assert r.exit_code == 4
     r = _cli("train", dataset[0], "--out", tmp_path / "x", "--fusion", "middle")
     assert r.exit_code == 2
+
+
+def test_scene_with_a_trained_head_uses_frames_and_audio_per_shot(trained, dataset, extractor):
+    """`scene(head=...)`: each shot scored by the fusion head from its frames and its audio windows."""
+    from vidmm.fusion import load_head
+    from vidmm.tasks.scene import scene
+
+    head = load_head(trained.out)
+    test = [s for s in dataset[1] if s.path.endswith("_03.mp4")]
+    results = [scene(s.path, extractor, head=head) for s in test]
+    assert all(r.models["head"] == head.name for r in results)
+    right = sum(r.labels[0].label == s.label for r, s in zip(results, test))
+    assert right > len(test) / len(SOURCES)  # beats chance on held-out segments (optimistic, see module doc)

@@ -129,6 +129,20 @@ class TrainedHead:
         self.check_backbone(extractor.backbone.fingerprint)
         return self.explain_inputs([clip_inputs(path, extractor)])[0]
 
+    def predict_shot(self, path: str, extractor, frame_index: np.ndarray, start: float, end: float) -> np.ndarray:
+        """`scene --head`, per shot: (M,) probabilities from the shot's frame tokens and the audio windows
+        that start inside the shot (none: audio masked). Features come from the extractor's cache."""
+        fe = extractor.frame_embeddings(path)
+        af = extractor.audio_features(path)
+        audio = audio_t = None
+        if af is not None and len(af.matrix):
+            keep = (af.times >= start) & (af.times < max(end, start + 1e-6))
+            if keep.any():
+                audio, audio_t = np.asarray(af.matrix[keep], np.float32), np.asarray(af.times[keep])
+        clip = ClipInputs(np.asarray(fe.vectors[frame_index], np.float32), np.asarray(fe.times[frame_index]),
+                          audio, audio_t)
+        return self.predict_inputs([clip])[0]
+
     def predict(self, shot_vectors: np.ndarray) -> np.ndarray:
         """`scene --head`: (S, D) pooled shot vectors -> (S, M) probabilities; each shot is one frame
         token and has no audio (the scene task works per shot on frames)."""

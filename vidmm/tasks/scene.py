@@ -204,7 +204,10 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
         if idx.size == 0:  # more shots than frames: the frame nearest the shot's middle stands in
             idx = np.array([int(np.argmin(np.abs(fe.times - (s.start + s.end) / 2)))])
         frames = fe.vectors[idx]
-        if head is not None:
+        if head is not None and hasattr(head, "predict_shot"):  # a fusion head: the shot's frames and audio
+            probs = np.asarray(head.predict_shot(path, extractor, idx, s.start, s.end))
+            scores, ref, att = probs, None, None
+        elif head is not None:
             from .zeroshot import _unit
 
             probs = np.asarray(head.predict(_unit(frames.mean(axis=0))[None, :]))[0]
