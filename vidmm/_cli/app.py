@@ -22,6 +22,8 @@ COMMANDS = [
     ("search", "Rank the clips (and moments) of a folder by a text query."),
     ("batch", "Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."),
     ("report", "One self-contained HTML page: thumbnails, timeline, all task results per video."),
+    ("train", "Train a fusion head (early, late, attention) on a CSV of path,label."),
+    ("eval", "Accuracy, macro-F1, per-class table and confusion matrix of a trained head."),
     ("models", "Which models are present, fetch missing ones, where they live."),
     ("cache", "Show or clear the embedding cache."),
 ]
@@ -87,6 +89,7 @@ def build_app():
     from .report_cmd import report
     from .scene_cmd import scene
     from .search_cmd import search
+    from .train_cmd import eval_cmd, train
     from .transcribe_cmd import transcribe
 
     app.command("caption")(caption)
@@ -98,6 +101,8 @@ def build_app():
     app.command("search")(search)
     app.command("batch")(batch)
     app.command("report")(report)
+    app.command("train")(train)
+    app.command("eval")(eval_cmd)
     app.add_typer(models_app, name="models")
     app.add_typer(cache_app, name="cache")
     return app
