@@ -109,8 +109,9 @@ def batch(
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
     prefetch: Annotated[bool, typer.Option(
-        "--prefetch/--no-prefetch", help="Decode the next file (shots, audio) while the model runs on this one.")]
-    = True,
+        "--prefetch/--no-prefetch", help="Decode the next file (shots, audio) in a thread while the model runs on "
+                                          "this one. Off by default: no gain measured with one worker per core.")]
+    = False,
 ) -> None:
     """Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."""
     from ..batch import TASKS, BatchConfig, run_batch

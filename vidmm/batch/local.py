@@ -6,7 +6,9 @@ was on, the files queued behind it go to its replacement, and nothing is lost or
 
 Each worker is given up to ``DEPTH`` files at once: while it runs the model on one, a thread decodes
 ahead on the next (the task's ``prefetch``: shot detection for scene, audio features for emotion).
-PyAV and the models release the GIL, so the two overlap.
+PyAV and the models release the GIL, so the two overlap. Measured with benchmarks/batch.py on the 2-core
+box (shared with other jobs, so noisy): 0.67x, 0.82x, 0.87x and 2.8x of the speed without it, i.e. no
+dependable gain once every core already runs a worker; hence off by default (``--prefetch`` turns it on).
 
 Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent alone decides to stop
 (it writes what is finished, then ends the workers; their unfinished files are redone next run).
@@ -106,7 +108,7 @@ class _Slot:
 class LocalEngine:
     name = "local"
 
-    def __init__(self, task: str, options: dict, workers: int, threads: int, prefetch: bool = True):
+    def __init__(self, task: str, options: dict, workers: int, threads: int, prefetch: bool = False):
         self.task, self.options, self.n, self.threads, self.prefetch = task, options, workers, threads, prefetch
         self.ctx = mp.get_context("spawn")
         self.slots: list[_Slot] = []

@@ -31,7 +31,7 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, task: str, options: dict, workers: int, threads: int, address: str | None = None,
-                 prefetch: bool = True):
+                 prefetch: bool = False):
         self.ray = require_ray()
         self.task, self.options, self.n, self.threads, self.address = task, options, workers, threads, address
         self.stats: list[dict] = []
