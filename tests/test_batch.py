@@ -150,6 +150,7 @@ def test_inputs_from_a_list_file_stdin_and_glob(folder, tmp_path):
 def test_usage_errors_exit_2(folder, tmp_path, monkeypatch):
     assert invoke(folder, "--task", "caption-please", "--out", tmp_path / "x.jsonl").exit_code == 2
     assert invoke(folder, "--task", "scene", "--labels", " , ", "--out", tmp_path / "x.jsonl").exit_code == 2
+    assert invoke(folder, "--task", "ask", "--out", tmp_path / "x.jsonl").exit_code == 2  # no --question
     assert invoke(tmp_path / "nothing here", "--task", "info", "--out", tmp_path / "x.jsonl").exit_code == 1
     monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
     r = CliRunner().invoke(_app(), ["batch", str(folder), "--task", "info", "--engine", "ray",

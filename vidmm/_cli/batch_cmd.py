@@ -77,7 +77,7 @@ def batch(
     inputs: Annotated[list[str], typer.Argument(
         help="Video files, folders (searched recursively), or a .txt list of paths ('-' reads paths from stdin).",
         show_default=False)],
-    task: Annotated[str, typer.Option("--task", help="info, scene, emotion or transcribe.")] = ...,
+    task: Annotated[str, typer.Option("--task", help="info, caption, ask, scene, emotion or transcribe.")] = ...,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=HELP_OUT)] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="jsonl, csv or json for --out (default: from its suffix); json, srt, vtt or txt for "
@@ -105,6 +105,10 @@ def batch(
     top_k: Annotated[int, typer.Option("--top-k", help="scene: labels kept per clip and per shot.")] = 5,
     asr_model: Annotated[str | None, typer.Option("--asr-model", help="transcribe: Whisper model name or folder.")]
     = None,
+    question: Annotated[str | None, typer.Option("--question", help="ask: the question put to every video.")]
+    = None,
+    choices: Annotated[str | None, typer.Option("--choices", help='ask: candidate answers, "a|b|c".')] = None,
+    long: Annotated[bool, typer.Option("--long", help="caption: a short paragraph as well.")] = False,
     backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path.")] = None,
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
@@ -134,6 +138,8 @@ def batch(
         raise common.fail(UsageError(f"--format {fmt} writes one file per video", hint="add --output-dir DIR"))
     if out is None and output_dir is not None:
         out = output_dir / "results.jsonl"  # the durable log lives with the files
+    if task == "ask" and not (question or "").strip():
+        raise common.fail(UsageError("--task ask needs --question", hint='e.g. --question "what is the person doing?"'))
     if task == "scene":
         from ..labels import resolve_labels
 
@@ -143,7 +149,7 @@ def batch(
             raise common.fail(err) from None
     options = {"labels": labels, "labels_file": None if labels_file is None else str(labels_file),
                "vocab": vocab, "top_k": top_k, "asr_model": asr_model, "backbone": backbone,
-               "max_frames": max_frames, "no_cache": no_cache}
+               "max_frames": max_frames, "no_cache": no_cache, "question": question, "choices": choices, "long": long}
     out_fmt = fmt if fmt in ("jsonl", "csv") or (fmt == "json" and output_dir is None) else None
     dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
     config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,

@@ -101,8 +101,38 @@ def _transcribe(path: str, extractor, model, options: dict) -> dict:
     return transcribe(path, model, cache=cache).to_dict()
 
 
+# -- caption and ask -----------------------------------------------------------------------------------------
+def _caption_load(extractor, options: dict):
+    from ..tasks.caption import CaptionModels
+
+    return CaptionModels.load(extractor, models_dir=options.get("models_dir"), asr_model=options.get("asr_model"))
+
+
+def _caption(path: str, extractor, models, options: dict) -> dict:
+    from ..tasks.caption import caption
+
+    return caption(path, extractor, models, long=bool(options.get("long"))).to_dict()
+
+
+def _ask_load(extractor, options: dict):
+    from ..tasks.ask import AskModels
+
+    return AskModels(extractor, models_dir=options.get("models_dir"), asr_model=options.get("asr_model"))
+
+
+def _ask(path: str, extractor, models, options: dict) -> dict:
+    from ..tasks.ask import ask
+
+    choices = [c.strip() for c in (options.get("choices") or "").split("|") if c.strip()] or None
+    return ask(path, options.get("question") or "", extractor, models, choices=choices).to_dict()
+
+
 TASKS: dict[str, Task] = {t.name: t for t in (
     Task("info", _info),
+    Task("caption", _caption, _caption_load, _shots_ahead, ("long", "asr_model", "models_dir", *COMMON_HASHED),
+         timeline="segments", needs=("backbone", "face detector", "yamnet", "whisper")),
+    Task("ask", _ask, _ask_load, _shots_ahead, ("question", "choices", "asr_model", "models_dir", *COMMON_HASHED),
+         needs=("backbone", "whichever models the question needs")),
     Task("scene", _scene, _scene_load, _shots_ahead, ("labels", "labels_file", "vocab", "top_k", *COMMON_HASHED),
          timeline="segments", needs=("backbone",)),
     Task("emotion", _emotion, _emotion_load, _audio_ahead, ("models_dir",), timeline="segments",
