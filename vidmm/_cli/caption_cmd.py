@@ -72,7 +72,7 @@ def caption(
     def compute(path: str):
         extractor.require_video(path)  # a bad file fails before any model is loaded
         if "models" not in state:
-            with _status("loading models (vocabulary embeddings are cached after the first run)"):
+            with common.status("loading models (vocabulary embeddings are cached after the first run)"):
                 state["models"] = CaptionModels.load(extractor, speech=not no_speech, asr_model=asr_model,
                                                      captioner=captioner)
         return run_caption(path, extractor, state["models"], long=long)
@@ -104,12 +104,3 @@ def caption(
         common.emit_results(docs, json_out)
     raise typer.Exit(code)
 
-
-def _status(text: str):
-    """A spinner on stderr for people; nothing when quiet or stderr is not a terminal."""
-    import contextlib
-    import sys
-
-    if common.OPTIONS.quiet or not sys.stderr.isatty():
-        return contextlib.nullcontext()
-    return common.stderr_console().status(text)

@@ -37,6 +37,15 @@ def stdout_console():
     return Console(highlight=False)
 
 
+def status(text: str):
+    """A spinner on stderr for people; nothing when quiet or stderr is not a terminal."""
+    import contextlib
+
+    if OPTIONS.quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return stderr_console().status(text)
+
+
 def error_line(err: BaseException, path: str | None = None) -> str:
     """``vidmm: error: FILE: problem (what to do)`` on one line."""
     if isinstance(err, VidmmError):

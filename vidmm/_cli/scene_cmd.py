@@ -126,7 +126,7 @@ def scene(
             trained.check_backbone(extractor.backbone.fingerprint)  # ModelFileError (exit 4) stops the run
             return run_scene(path, extractor, top_k=top_k, explain=explain, head=trained)
         if "scorer" not in state:
-            with _status(f"loading the backbone and embedding {len(label_set)} labels (cached after the first run)"):
+            with common.status(f"loading the backbone and embedding {len(label_set)} labels (cached after the first run)"):
                 state["scorer"] = Scorer.build(extractor.backbone, label_set, extractor.cache)
         return run_scene(path, extractor, top_k=top_k, explain=explain, scorer=state["scorer"])
 
@@ -150,12 +150,3 @@ def scene(
         common.emit_results(docs, json_out)
     raise typer.Exit(code)
 
-
-def _status(text: str):
-    """A spinner on stderr for people; nothing when quiet or stderr is not a terminal."""
-    import contextlib
-    import sys
-
-    if common.OPTIONS.quiet or not sys.stderr.isatty():
-        return contextlib.nullcontext()
-    return common.stderr_console().status(text)
