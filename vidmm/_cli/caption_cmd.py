@@ -103,4 +103,3 @@ def caption(
     if docs:
         common.emit_results(docs, json_out)
     raise typer.Exit(code)
-

@@ -149,4 +149,3 @@ def scene(
     if docs:
         common.emit_results(docs, json_out)
     raise typer.Exit(code)
-
