@@ -37,6 +37,10 @@ __all__ = [
     "detect_shots",
     "caption",
     "ask",
+    "scene",
+    "emotion",
+    "transcribe",
+    "load_backbone",
 ]
 
 
@@ -115,6 +119,43 @@ def ask(path, question, choices=None, backbone=None, extractor=None):
     if key not in _shared:
         _shared[key] = AskModels(ex)
     return _ask(path, question, ex, _shared[key], list(choices) if choices else None)
+
+
+def scene(path, labels=None, top_k=5, backbone=None, extractor=None):
+    """Zero-shot scene/action labels: :class:`vidmm.tasks.scene.SceneResult`. ``labels``: a list of labels,
+    ``"a,b,c"``, or None for every built-in vocabulary."""
+    from .labels import resolve_labels
+    from .tasks.scene import scene as _scene
+
+    if isinstance(labels, list | tuple):
+        labels = ",".join(labels)
+    label_set = resolve_labels(labels, None, None)
+    return _scene(path, extractor or _extractor(backbone), label_set, top_k=top_k)
+
+
+def emotion(path, models_dir=None, extractor=None):
+    """Faces and voice fused into an emotion timeline: :class:`vidmm.tasks.emotion.EmotionResult`."""
+    from .tasks.emotion import EmotionModels, analyze
+
+    key = ("emotion-models", models_dir)
+    if key not in _shared:
+        _shared[key] = EmotionModels.load(models_dir)
+    return analyze(path, extractor or _extractor(None), _shared[key])
+
+
+def transcribe(path, asr_model=None):
+    """Speech to text with faster-whisper: :class:`vidmm.tasks.transcribe.TranscriptResult`."""
+    from .models.speech import load_speech_model
+    from .tasks.transcribe import transcribe as _transcribe
+
+    return _transcribe(path, load_speech_model(asr_model))
+
+
+def load_backbone(name_or_path=None, device="cpu"):
+    """A joint image-text backbone by name or path (default: the embedded one); see vidmm.models.backbones."""
+    from .models.backbones import load_backbone as _load
+
+    return _load(name_or_path, device=device)
 
 
 def __getattr__(name):
