@@ -86,12 +86,7 @@ def caption(
             else:
                 cues = result.cues()
                 text = to_srt(cues) if fmt == "srt" else to_vtt(cues)
-            if output_dir is not None:
-                output_dir.mkdir(parents=True, exist_ok=True)
-                (output_dir / f"{Path(result.file).stem}.caption.{fmt}").write_text(text.rstrip("\n") + "\n",
-                                                                                   encoding="utf-8")
-            else:
-                typer.echo(text.rstrip("\n"))
+            common.emit_text(text, output_dir, result.file, "caption", fmt)
         elif fmt == "jsonl":
             common.print_jsonl(result.to_dict())
         elif machine:

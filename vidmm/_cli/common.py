@@ -76,6 +76,21 @@ def machine_output(json_flag: bool, fmt: str | None) -> bool:
     return json_flag or fmt is not None or not sys.stdout.isatty()
 
 
+def emit_text(text: str, output_dir, source_file: str, task: str, fmt: str) -> None:
+    """A timeline or text output: ``DIR/<stem>.<task>.<fmt>`` with --output-dir (like whisper's CLI),
+    else stdout."""
+    text = text.rstrip("\n") + "\n"
+    if output_dir is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from pathlib import Path
+
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{Path(source_file).stem}.{task}.{fmt}").write_text(text, encoding="utf-8")
+
+
 def print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()

@@ -126,12 +126,7 @@ def emotion(
 
     def render(result) -> None:
         if fmt in ("srt", "vtt"):
-            text = subtitles(result, fmt)
-            if output_dir is not None:
-                output_dir.mkdir(parents=True, exist_ok=True)
-                (output_dir / f"{Path(result.file).stem}.emotion.{fmt}").write_text(text + "\n")
-            else:
-                typer.echo(text)
+            common.emit_text(subtitles(result, fmt), output_dir, result.file, "emotion", fmt)
         elif machine:
             docs.append(result.to_dict())
         else:

@@ -132,12 +132,7 @@ def scene(
 
     def render(result) -> None:
         if fmt in ("srt", "vtt"):
-            text = subtitles(result, fmt)
-            if output_dir is not None:
-                output_dir.mkdir(parents=True, exist_ok=True)
-                (output_dir / f"{Path(result.file).stem}.scene.{fmt}").write_text(text + "\n", encoding="utf-8")
-            else:
-                typer.echo(text)
+            common.emit_text(subtitles(result, fmt), output_dir, result.file, "scene", fmt)
         elif fmt == "jsonl":
             common.print_jsonl(result.to_dict())
         elif machine:
