@@ -24,6 +24,11 @@ def render_human(result, long: bool) -> None:
     if len(result.segments) > 1:
         for s in result.segments:
             con.print(f"  [cyan]{s.start:6.2f} → {s.end:6.2f}[/]  {s.caption}")
+    missing = result.models.get("unavailable") or {}
+    if missing and not common.OPTIONS.quiet:
+        names = " and ".join({"face_detector": "faces", "audio_events": "sounds"}.get(k, k) for k in missing)
+        common.stderr_console().print(f"[dim]{names} not analysed: run `vidmm models pull all` "
+                                      "(or set VIDMM_MODELS=DIR) to add them[/]")
 
 
 def caption(
