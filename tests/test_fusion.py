@@ -218,3 +218,86 @@ def test_scene_with_a_trained_head_uses_frames_and_audio_per_shot(trained, datas
     assert all(r.models["head"] == head.name for r in results)
     right = sum(r.labels[0].label == s.label for r, s in zip(results, test))
     assert right > len(test) / len(SOURCES)  # beats chance on held-out segments (optimistic, see module doc)
+
+
+# -- --head on emotion, batch and the Python API -------------------------------------------------------
+@pytest.fixture(scope="module")
+def emotion_head(dataset, extractor, tmp_path_factory):
+    """A tiny head trained with --task emotion on the same segments (its labels are the scene labels: the
+    point is the plumbing of a task-emotion head, not emotions)."""
+    from vidmm.fusion import fit
+
+    out = tmp_path_factory.mktemp("emotion-head") / "emo"
+    fit(dataset[0], out, extractor, ("attention",), task="emotion", seed=0, epochs=EPOCHS)
+    return out
+
+
+def test_emotion_with_a_trained_head_labels_segments_and_explains(emotion_head, dataset, extractor):
+    from vidmm.fusion import load_head
+    from vidmm.tasks.emotion import analyze
+
+    head = load_head(emotion_head, task="emotion")
+    test = [s for s in dataset[1] if s.path.endswith("_03.mp4")]
+    results = {s.label: analyze(s.path, extractor, None, head=head) for s in test}
+    assert sum(r.label == lab for lab, r in results.items()) > len(test) / len(SOURCES)
+    loud, silent = results["applause"].to_dict(), results["bicycles"].to_dict()
+    assert loud["models"]["head"] == head.name and loud["faces"] is None and loud["head"]["strategy"] == "attention"
+    assert set(loud["emotion"]["scores"]) == set(SOURCES.values())
+    assert loud["segments"] and all(s["frames"] and s["vocal"] is not None for s in loud["segments"])
+    assert silent["head"]["explanation"]["audio"] == "missing (masked)"
+    assert all(s["vocal"] is None and s["visual"]["contribution"] == pytest.approx(1.0) for s in silent["segments"])
+
+
+def test_heads_for_another_task_are_refused_with_exit_4(trained, emotion_head, dataset, extractor):
+    from vidmm.errors import ModelFileError
+    from vidmm.fusion import load_head
+    from vidmm.tasks.emotion import analyze
+
+    with pytest.raises(ModelFileError, match="trained for the scene task, not for emotion") as e:
+        load_head(trained.out, task="emotion")
+    assert e.value.exit_code == 4
+    with pytest.raises(ModelFileError, match="trained for the emotion task, not for scene"):
+        load_head(emotion_head, task="scene")
+    with pytest.raises(ModelFileError, match="not for emotion"):
+        analyze(dataset[1][0].path, extractor, None, head=load_head(trained.out))
+    r = _cli("scene", dataset[1][0].path, "--head", emotion_head, "--max-frames", "6")
+    assert r.exit_code == 4 and "trained for the emotion task" in r.output
+
+
+def test_python_api_head_by_path_and_by_models_folder_name(emotion_head, trained, dataset, extractor, tmp_path,
+                                                           monkeypatch):
+    import shutil
+
+    import vidmm
+
+    models = tmp_path / "models"
+    shutil.copytree(emotion_head, models / "heads" / "emo-test")
+    monkeypatch.setenv("VIDMM_MODELS", str(models))
+    clip = next(s for s in dataset[1] if s.label == "applause").path
+    r = vidmm.emotion(clip, head="heads/emo-test", extractor=extractor)
+    assert r.head["name"] == "emo-test:attention" and r.label in SOURCES.values()
+    s = vidmm.scene(clip, head=str(trained.out), extractor=extractor)
+    assert s.models["head"] == f"{trained.out.name}:{trained.best}"
+    with pytest.raises(vidmm.ModelFileError):
+        vidmm.scene(clip, head=str(emotion_head), extractor=extractor)
+    with pytest.raises(vidmm.ModelMissingError, match="also looked in"):
+        vidmm.emotion(clip, head="heads/not-there", extractor=extractor)
+
+
+def test_batch_passes_the_head_through_the_task_table(emotion_head, trained, dataset, extractor):
+    from vidmm.batch.tasks import TASKS, options_hash
+    from vidmm.batch.worker import Worker
+    from vidmm.errors import ModelFileError
+
+    clip = next(s for s in dataset[1] if s.label == "applause").path
+    w = Worker("emotion", {"head": str(emotion_head)}, extractor=extractor)
+    rec = w.run(clip)
+    assert rec["models"]["head"] == "emo:attention" and rec["emotion"]["label"] in SOURCES.values()
+    rec = Worker("scene", {"head": str(trained.out), "top_k": 2}, extractor=extractor).run(clip)
+    assert rec["models"]["head"].startswith(trained.out.name) and len(rec["labels"]) == 2
+    with pytest.raises(ModelFileError):
+        Worker("scene", {"head": str(emotion_head)}, extractor=extractor)
+    # The head's content is part of the --resume hash; no head keeps the old hash.
+    t = TASKS["emotion"]
+    assert options_hash(t, {"head": str(emotion_head)}) != options_hash(t, {"head": str(trained.out / "early")})
+    assert options_hash(t, {}) == options_hash(t, {"head": None})

@@ -8,6 +8,8 @@ The front door. Heavy modules are imported only when a function is called, so ``
 
 from __future__ import annotations
 
+import os
+
 from ._version import __version__
 from .errors import (
     DecodeError,
@@ -121,22 +123,52 @@ def ask(path, question, choices=None, backbone=None, extractor=None):
     return _ask(path, question, ex, _shared[key], list(choices) if choices else None)
 
 
-def scene(path, labels=None, top_k=5, backbone=None, extractor=None):
-    """Zero-shot scene/action labels: :class:`vidmm.tasks.scene.SceneResult`. ``labels``: a list of labels,
-    ``"a,b,c"``, or None for every built-in vocabulary."""
-    from .labels import resolve_labels
+def _head(head, task):
+    """A loaded head: a `vidmm.fusion.TrainedHead` as is, a folder (or ``heads/NAME``) loaded once per
+    process. A head trained for another task, or damaged, raises ModelFileError; missing, ModelMissingError."""
+    if head is None or not isinstance(head, str | os.PathLike):
+        if head is not None:
+            head.check_task(task)
+        return head
+    key = ("head", os.path.abspath(os.fspath(head)))
+    if key not in _shared:
+        from .fusion import load_head
+
+        _shared[key] = load_head(head)
+    _shared[key].check_task(task)
+    return _shared[key]
+
+
+def scene(path, labels=None, top_k=5, backbone=None, extractor=None, head=None, explain=False):
+    """Scene/action labels: :class:`vidmm.tasks.scene.SceneResult`. ``labels``: a list of labels,
+    ``"a,b,c"``, or None for every built-in vocabulary (zero-shot). ``head``: a trained head (folder,
+    ``heads/NAME``, or a loaded `TrainedHead`; task scene or custom) instead of zero-shot labels; it must
+    have been trained on ``backbone``. ``explain``: the frames (and, with an attention head, the modality
+    weights) behind each label."""
     from .tasks.scene import scene as _scene
+
+    ex = extractor or _extractor(backbone)
+    trained = _head(head, "scene")
+    if trained is not None:
+        trained.check_backbone(ex.backbone.fingerprint)
+        return _scene(path, ex, top_k=top_k, head=trained, explain=explain)
+    from .labels import resolve_labels
 
     if isinstance(labels, list | tuple):
         labels = ",".join(labels)
     label_set = resolve_labels(labels, None, None)
-    return _scene(path, extractor or _extractor(backbone), label_set, top_k=top_k)
+    return _scene(path, ex, label_set, top_k=top_k, explain=explain)
 
 
-def emotion(path, models_dir=None, extractor=None):
-    """Faces and voice fused into an emotion timeline: :class:`vidmm.tasks.emotion.EmotionResult`."""
+def emotion(path, models_dir=None, extractor=None, head=None, backbone=None):
+    """Faces and voice fused into an emotion timeline: :class:`vidmm.tasks.emotion.EmotionResult`.
+    ``head``: a trained emotion head (folder, ``heads/NAME`` or a loaded `TrainedHead`; task emotion or
+    custom) decides instead, from the frame embeddings of ``backbone`` and the audio features."""
     from .tasks.emotion import EmotionModels, analyze
 
+    trained = _head(head, "emotion")
+    if trained is not None:
+        return analyze(path, extractor or _extractor(backbone), None, head=trained)
     key = ("emotion-models", models_dir)
     if key not in _shared:
         _shared[key] = EmotionModels.load(models_dir)

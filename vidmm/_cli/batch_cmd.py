@@ -103,6 +103,9 @@ def batch(
     labels_file: Annotated[Path | None, typer.Option("--labels-file", help="scene: one label per line.")] = None,
     vocab: Annotated[str | None, typer.Option("--vocab", help="scene: scenes, actions, objects or all.")] = None,
     top_k: Annotated[int, typer.Option("--top-k", help="scene: labels kept per clip and per shot.")] = 5,
+    head: Annotated[str | None, typer.Option(
+        "--head", help="scene, emotion: a trained head (folder from `vidmm train`, or heads/NAME in the models "
+                       "folder) instead of zero-shot labels / fixed-weight fusion.")] = None,
     asr_model: Annotated[str | None, typer.Option("--asr-model", help="transcribe: Whisper model name or folder.")]
     = None,
     question: Annotated[str | None, typer.Option("--question", help="ask: the question put to every video.")]
@@ -140,7 +143,20 @@ def batch(
         out = output_dir / "results.jsonl"  # the durable log lives with the files
     if task == "ask" and not (question or "").strip():
         raise common.fail(UsageError("--task ask needs --question", hint='e.g. --question "what is the person doing?"'))
-    if task == "scene":
+    if head is not None:
+        if task not in ("scene", "emotion"):
+            raise common.fail(UsageError("--head is a scene and emotion option", hint="use it with --task scene or emotion"))
+        if labels or labels_file or vocab:
+            raise common.fail(UsageError("--head replaces --labels, --labels-file and --vocab (the head has its labels)"))
+        from ..fusion import load_head
+        from ..fusion.store import resolve_head
+
+        try:
+            load_head(head, task=task)  # missing, damaged or another task's head: one line before any work
+        except VidmmError as err:
+            raise common.fail(err) from None
+        head = str(resolve_head(head).resolve())
+    elif task == "scene":
         from ..labels import resolve_labels
 
         try:
@@ -149,7 +165,8 @@ def batch(
             raise common.fail(err) from None
     options = {"labels": labels, "labels_file": None if labels_file is None else str(labels_file),
                "vocab": vocab, "top_k": top_k, "asr_model": asr_model, "backbone": backbone,
-               "max_frames": max_frames, "no_cache": no_cache, "question": question, "choices": choices, "long": long}
+               "max_frames": max_frames, "no_cache": no_cache, "question": question, "choices": choices, "long": long,
+               "head": head}
     out_fmt = fmt if fmt in ("jsonl", "csv") or (fmt == "json" and output_dir is None) else None
     dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
     config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,

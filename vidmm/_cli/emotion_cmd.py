@@ -46,6 +46,9 @@ def render_table(result) -> None:
         head = f"[bold]{result.label}[/] {result.score:.2f} (from {result.evidence.replace('+', ' + ')})"
     av = "" if result.arousal is None else f"   arousal {result.arousal:+.2f}, valence {result.valence:+.2f}"
     con.print(f"[bold]{result.file}[/]  {result.duration:.1f} s   emotion: {head}{av}")
+    if result.head is not None:
+        _render_head(con, result)
+        return
     con.print(f"faces: {len(result.tracks)} (up to {result.max_faces} at once, in {result.frames_with_faces} of "
               f"{result.frames} sampled frames)   visual: {result.modalities.get('visual')}   "
               f"voice: {result.modalities.get('vocal')}")
@@ -79,6 +82,28 @@ def render_table(result) -> None:
     con.print(t)
 
 
+def _render_head(con, result) -> None:
+    """A trained head's result: its name, why (frames, modality shares), and the timeline."""
+    from rich.table import Table
+
+    h, e = result.head, result.head["explanation"]
+    m = e["modalities"]
+    times = ", ".join(f"{f['time']:.2f} s" for f in e["frames"])
+    audio = _pct(m["audio"]) if e["audio"] == "present" else "none (no audio, masked)"
+    con.print(f"head: {h['name']} ({', '.join(h['labels'])})   frames behind it: {times}   "
+              f"visual {_pct(m['visual'])}, audio {audio}", highlight=False)
+    for note in result.notes:
+        con.print(f"[yellow]note:[/] {note}")
+    t = Table(title="timeline", title_justify="left")
+    for col in ("start", "end", "emotion", "score", "frames (s)", "visual", "audio", "said"):
+        t.add_column(col, overflow="fold")
+    for s in result.segments:
+        t.add_row(f"{s.start:.1f}", f"{s.end:.1f}", s.label or "-", f"{s.score:.2f}",
+                  ", ".join(f"{f['time']:.2f}" for f in s.frames or []), _pct(s.visual.contribution),
+                  "-" if s.vocal is None else _pct(s.vocal.contribution), s.text or "")
+    con.print(t)
+
+
 def emotion(
     videos: Annotated[list[str], typer.Argument(help="Video (or audio) files.", show_default=False)],
     json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
@@ -92,9 +117,14 @@ def emotion(
     speech: Annotated[bool, typer.Option("--speech", help="Also transcribe, to show what is said.")] = False,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="Folder with model files.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+    head: Annotated[Path | None, typer.Option(
+        "--head", help="Trained emotion head (folder from `vidmm train --task emotion`, or heads/NAME in the "
+                       "models folder) instead of faces + voice fused with fixed weights.")] = None,
+    backbone: Annotated[str | None, typer.Option(
+        "--backbone", help="With --head: the backbone it was trained on (default: embedded).")] = None,
 ) -> None:
     """Overall emotion + per-segment timeline, faces and voice fused."""
-    from ..errors import UsageError
+    from ..errors import UsageError, VidmmError
 
     if fmt is not None and fmt not in _FORMATS:
         raise common.fail(UsageError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(_FORMATS)}"))
@@ -107,13 +137,26 @@ def emotion(
     from ..features import Extractor
     from ..tasks.emotion import EmotionModels, analyze
 
+    if backbone is not None and head is None:
+        raise common.fail(UsageError("--backbone is used with --head", hint="add --head heads/NAME"))
+    trained = None
+    if head is not None:
+        from ..fusion import load_head
+
+        try:
+            trained = load_head(head, task="emotion")  # a scene head is refused here (exit 4)
+        except VidmmError as err:
+            raise common.fail(err) from None
+
     machine = common.machine_output(json_out, fmt)
-    extractor = Extractor(cache=Cache(enabled=not no_cache))
+    extractor = Extractor(backbone=backbone, cache=Cache(enabled=not no_cache))
     state: dict = {}
     docs: list[dict] = []
 
     def compute(path: str):
-        if "models" not in state:
+        if trained is not None:
+            trained.check_backbone(extractor.backbone.fingerprint)  # ModelFileError (exit 4) stops the run
+        elif "models" not in state:
             state["models"] = EmotionModels.load(models_dir, detector=detector)
         transcript = None
         if speech:
@@ -121,8 +164,8 @@ def emotion(
 
             audio = extractor.audio(path) if extractor.probe(path).has_audio else None
             transcript = transcribe(audio).segments if audio is not None and len(audio) else None
-        return analyze(path, extractor, state["models"], fps=fps, max_frames=max_frames, segment_s=segment,
-                       transcript=transcript)
+        return analyze(path, extractor, state.get("models"), fps=fps, max_frames=max_frames, segment_s=segment,
+                       transcript=transcript, head=trained)
 
     def render(result) -> None:
         if fmt in ("srt", "vtt"):

@@ -116,7 +116,7 @@ def scene(
         from ..fusion import load_head
 
         try:
-            trained = load_head(head)
+            trained = load_head(head, task="scene")  # an emotion head is refused here (exit 4)
         except VidmmError as err:
             raise common.fail(err) from None
 

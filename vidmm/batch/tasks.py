@@ -36,6 +36,18 @@ class Task:
     needs: tuple[str, ...] = field(default=())  # models it loads, for the docs and `--help`
 
 
+def _head(extractor, options: dict, task: str):
+    """The trained head named by ``options["head"]`` (None without one), checked against the task and the
+    worker's backbone: a wrong head stops the batch before any file (ModelFileError, exit 4)."""
+    if not options.get("head"):
+        return None
+    from ..fusion import load_head
+
+    head = load_head(options["head"], task=task)
+    head.check_backbone(extractor.backbone.fingerprint)
+    return head
+
+
 def _labels(options: dict):
     from ..labels import resolve_labels
 
@@ -55,13 +67,19 @@ def _info(path: str, extractor, state, options: dict) -> dict:
 def _scene_load(extractor, options: dict):
     from ..tasks.scene import Scorer
 
+    head = _head(extractor, options, "scene")
+    if head is not None:
+        return head
     return Scorer.build(extractor.backbone, _labels(options), extractor.cache)
 
 
-def _scene(path: str, extractor, scorer, options: dict) -> dict:
-    from ..tasks.scene import scene
+def _scene(path: str, extractor, state, options: dict) -> dict:
+    from ..tasks.scene import Scorer, scene
 
-    return scene(path, extractor, top_k=int(options.get("top_k") or 5), scorer=scorer).to_dict()
+    top_k = int(options.get("top_k") or 5)
+    if isinstance(state, Scorer):
+        return scene(path, extractor, top_k=top_k, scorer=state).to_dict()
+    return scene(path, extractor, top_k=top_k, head=state).to_dict()
 
 
 def _shots_ahead(path: str, extractor) -> None:
@@ -73,13 +91,18 @@ def _shots_ahead(path: str, extractor) -> None:
 def _emotion_load(extractor, options: dict):
     from ..tasks.emotion import EmotionModels
 
+    head = _head(extractor, options, "emotion")
+    if head is not None:
+        return head
     return EmotionModels.load(options.get("models_dir"))
 
 
-def _emotion(path: str, extractor, models, options: dict) -> dict:
-    from ..tasks.emotion import analyze
+def _emotion(path: str, extractor, state, options: dict) -> dict:
+    from ..tasks.emotion import EmotionModels, analyze
 
-    return analyze(path, extractor, models).to_dict()
+    if isinstance(state, EmotionModels):
+        return analyze(path, extractor, state).to_dict()
+    return analyze(path, extractor, None, head=state).to_dict()
 
 
 def _audio_ahead(path: str, extractor) -> None:
@@ -133,9 +156,11 @@ TASKS: dict[str, Task] = {t.name: t for t in (
          timeline="segments", needs=("backbone", "face detector", "yamnet", "whisper")),
     Task("ask", _ask, _ask_load, _shots_ahead, ("question", "choices", "asr_model", "models_dir", *COMMON_HASHED),
          needs=("backbone", "whichever models the question needs")),
-    Task("scene", _scene, _scene_load, _shots_ahead, ("labels", "labels_file", "vocab", "top_k", *COMMON_HASHED),
+    Task("scene", _scene, _scene_load, _shots_ahead,
+         ("labels", "labels_file", "vocab", "top_k", "head", *COMMON_HASHED),
          timeline="segments", needs=("backbone",)),
-    Task("emotion", _emotion, _emotion_load, _audio_ahead, ("models_dir",), timeline="segments",
+    Task("emotion", _emotion, _emotion_load, _audio_ahead, ("models_dir", "head"),
+         timeline="segments",
          needs=("face detector", "expression", "yamnet")),
     Task("transcribe", _transcribe, _transcribe_load, None, ("asr_model",), audio_inputs=True,
          timeline="transcript", needs=("whisper",)),
@@ -148,6 +173,16 @@ def hashed_options(task: Task, options: dict) -> dict:
     if out.get("labels_file"):
         with open(out["labels_file"], "rb") as f:
             out["labels_file"] = "sha256:" + hashlib.sha256(f.read()).hexdigest()[:16]
+    if out.get("head"):  # a retrained head in the same folder is another result
+        from ..fusion.store import CONFIG, WEIGHTS, resolve_head
+
+        h, d = hashlib.sha256(), resolve_head(out["head"])
+        for name in (CONFIG, WEIGHTS):
+            if (d / name).is_file():
+                h.update((d / name).read_bytes())
+        out["head"] = "sha256:" + h.hexdigest()[:16]
+    else:  # no head: the same hash as before heads existed (old logs still resume)
+        out.pop("head", None)
     return out
 
 

@@ -80,6 +80,29 @@ class TrainedHead:
     def backbone(self) -> str:
         return self.config["backbone"]
 
+    @property
+    def task(self) -> str:
+        return self.config.get("task", "custom")
+
+    def check_task(self, task: str) -> None:
+        """Refuse a head trained for another task (a scene head's labels are no emotions). ``custom``
+        heads are accepted by every task: their labels are whatever the user trained."""
+        if self.task not in (task, "custom"):
+            raise ModelFileError(
+                f"head was trained for the {self.task} task, not for {task}", path=self.path,
+                hint=f"use a head trained with `vidmm train --task {task}` or --task custom")
+
+    def extractor_for(self, extractor):
+        """``extractor``, or one sharing its backbone and cache that samples frames as this head was trained
+        (``max_frames`` in the config's feature versions), so inference sees what training saw."""
+        want = (self.config.get("features") or {}).get("max_frames")
+        if want is None or int(want) == extractor.max_frames:
+            return extractor
+        from ..features import Extractor
+
+        return Extractor(backbone=extractor.backbone, cache=extractor.cache, device=extractor.device,
+                         max_frames=int(want), fps=extractor.fps, frames_per_shot=extractor.frames_per_shot)
+
     def check_backbone(self, fingerprint: str) -> None:
         if fingerprint != self.backbone:
             raise ModelFileError(
@@ -129,19 +152,32 @@ class TrainedHead:
         self.check_backbone(extractor.backbone.fingerprint)
         return self.explain_inputs([clip_inputs(path, extractor)])[0]
 
-    def predict_shot(self, path: str, extractor, frame_index: np.ndarray, start: float, end: float) -> np.ndarray:
-        """`scene --head`, per shot: (M,) probabilities from the shot's frame tokens and the audio windows
-        that start inside the shot (none: audio masked). Features come from the extractor's cache."""
+    def span_inputs(self, path: str, extractor, start: float, end: float,
+                    frame_index: np.ndarray | None = None) -> ClipInputs:
+        """The tokens of one time span of a file: its frames (``frame_index``, else the sampled frames inside
+        the span, else the one nearest its middle) and the audio windows that start inside it (none: audio
+        masked). Features come from the extractor's cache."""
         fe = extractor.frame_embeddings(path)
+        if frame_index is None:
+            frame_index = np.flatnonzero((fe.times >= start) & (fe.times < max(end, start + 1e-6)))
+            if frame_index.size == 0:
+                frame_index = np.array([int(np.argmin(np.abs(fe.times - (start + end) / 2)))])
         af = extractor.audio_features(path)
         audio = audio_t = None
         if af is not None and len(af.matrix):
             keep = (af.times >= start) & (af.times < max(end, start + 1e-6))
             if keep.any():
                 audio, audio_t = np.asarray(af.matrix[keep], np.float32), np.asarray(af.times[keep])
-        clip = ClipInputs(np.asarray(fe.vectors[frame_index], np.float32), np.asarray(fe.times[frame_index]),
+        return ClipInputs(np.asarray(fe.vectors[frame_index], np.float32), np.asarray(fe.times[frame_index]),
                           audio, audio_t)
-        return self.predict_inputs([clip])[0]
+
+    def predict_shot(self, path: str, extractor, frame_index: np.ndarray, start: float, end: float) -> np.ndarray:
+        """`scene --head`, per shot: (M,) probabilities from the shot's frame tokens and audio windows."""
+        return self.predict_inputs([self.span_inputs(path, extractor, start, end, frame_index)])[0]
+
+    def explain_span(self, path: str, extractor, start: float, end: float) -> Prediction:
+        """`emotion --head`, per timeline segment: the prediction and what drove it."""
+        return self.explain_inputs([self.span_inputs(path, extractor, start, end)])[0]
 
     def predict(self, shot_vectors: np.ndarray) -> np.ndarray:
         """`scene --head`: (S, D) pooled shot vectors -> (S, M) probabilities; each shot is one frame
@@ -151,13 +187,40 @@ class TrainedHead:
         return self.predict_inputs(clips)
 
 
-def load_head(path: str | Path) -> TrainedHead:
-    """Read a head folder (or its head.json). Never unpickles; every failure names the file."""
-    p = Path(path)
+#: Sub-folder of a models folder ($VIDMM_MODELS, the user data folder) that holds named heads.
+HEADS_DIR = "heads"
+
+
+def resolve_head(path: str | Path) -> Path:
+    """A head folder: ``path`` itself when it exists, else ``heads/NAME`` (or ``NAME``) inside the models
+    folders (``$VIDMM_MODELS``, then the user data folder), where scripts/train_default_heads.py writes."""
+    p = Path(path).expanduser()
+    if p.exists() or p.is_absolute():
+        return p
+    from ..models.registry import search_dirs
+
+    parts = p.parts[1:] if p.parts and p.parts[0] == HEADS_DIR else p.parts
+    for root in search_dirs():
+        q = root.joinpath(HEADS_DIR, *parts)
+        if q.exists():
+            return q
+    return p
+
+
+def load_head(path: str | Path, task: str | None = None) -> TrainedHead:
+    """Read a head folder (or its head.json; a relative ``heads/NAME`` is also looked up in the models
+    folders). Never unpickles; every failure names the file. With ``task``, a head trained for another
+    task is refused (`TrainedHead.check_task`)."""
+    p = resolve_head(path)
     d = p.parent if p.name in (CONFIG, WEIGHTS) else p
     cfg_path, w_path = d / CONFIG, d / WEIGHTS
     if not d.exists():
-        raise ModelMissingError("no such head", path=str(d), hint="train one with `vidmm train DATA.csv --out DIR`")
+        from ..models.registry import search_dirs
+
+        hint = "train one with `vidmm train DATA.csv --out DIR`"
+        if not Path(path).expanduser().is_absolute():
+            hint = f"also looked in {', '.join(str(r / HEADS_DIR) for r in search_dirs())}; {hint}"
+        raise ModelMissingError("no such head", path=str(d), hint=hint)
     if not cfg_path.is_file() or not w_path.is_file():
         raise ModelFileError(f"not a vidmm head folder (needs {CONFIG} and {WEIGHTS})", path=str(d))
     try:
@@ -191,4 +254,7 @@ def load_head(path: str | Path) -> TrainedHead:
         raise ModelFileError("head weights do not match its config (wrong shapes or names)", path=str(w_path),
                              hint="retrain it with `vidmm train`") from None
     module.eval()
-    return TrainedHead(module, config, str(d), tuple(labels))
+    head = TrainedHead(module, config, str(d), tuple(labels))
+    if task is not None:
+        head.check_task(task)
+    return head

@@ -85,10 +85,10 @@ MIN_SEGMENT_S = 0.5
 # Result types
 
 
-def _probs_dict(p: np.ndarray | None) -> dict[str, float]:
+def _probs_dict(p: np.ndarray | None, names: Sequence[str] = LABELS) -> dict[str, float]:
     if p is None:
         return {}
-    return {lab: round(float(v), 4) for lab, v in zip(LABELS, p)}
+    return {lab: round(float(v), 4) for lab, v in zip(names, p)}
 
 
 @dataclass
@@ -159,6 +159,8 @@ class EmotionSegment:
     vocal: Evidence | None  # None: no audio
     faces: list[int] = field(default_factory=list)
     text: str | None = None
+    names: tuple[str, ...] = LABELS  # the labels ``probs`` is over (a trained head's own labels)
+    frames: list[dict] | None = None  # a trained head: the frames that drove the label [{"time", "weight"}]
 
     @property
     def duration(self) -> float:
@@ -167,10 +169,12 @@ class EmotionSegment:
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3),
                              "emotion": {"label": self.label, "score": round(self.score, 4),
-                                         "scores": _probs_dict(self.probs)},
+                                         "scores": _probs_dict(self.probs, self.names)},
                              "speech": self.speech, "faces": self.faces,
                              "visual": self.visual.to_dict() if self.visual else None,
                              "vocal": self.vocal.to_dict() if self.vocal else None}
+        if self.frames is not None:
+            d["frames"] = self.frames
         if self.text:
             d["text"] = self.text
         return d
@@ -179,6 +183,10 @@ class EmotionSegment:
         """One subtitle line: the label, its score and where it came from."""
         if self.label is None:
             return "no evidence"
+        if self.frames is not None:  # a trained head: its modality shares
+            shares = [f"{n} {100 * ev.contribution:.0f}%" for n, ev in (("visual", self.visual), ("audio", self.vocal))
+                      if ev is not None and ev.contribution > 0]
+            return f"{self.label} {self.score:.2f}" + (f" ({'; '.join(shares)})" if shares else "")
         parts = []
         if self.visual and self.visual.contribution > 0:
             who = ", ".join(f"face {f}" for f in self.faces) or "faces"
@@ -212,13 +220,15 @@ class EmotionResult:
     notes: list[str] = field(default_factory=list)
     transcript: list[dict] | None = None
     elapsed_s: float = 0.0
+    names: tuple[str, ...] = LABELS
+    head: dict | None = None  # a trained head: name, strategy, labels, explanation of the overall label
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {
             "vidmm": __version__, "task": "emotion", "file": self.file, "duration": round(self.duration, 3),
             "models": self.models,
-            "emotion": {"label": self.label, "score": round(self.score, 4), "scores": _probs_dict(self.probs),
-                        "evidence": self.evidence},
+            "emotion": {"label": self.label, "score": round(self.score, 4),
+                        "scores": _probs_dict(self.probs, self.names), "evidence": self.evidence},
             "arousal_valence": None if self.arousal is None else
             {"arousal": round(self.arousal, 3), "valence": round(self.valence, 3)},
             "faces": {"count": len(self.tracks), "max_in_frame": self.max_faces, "frames": self.frames,
@@ -229,6 +239,9 @@ class EmotionResult:
             "modalities": self.modalities,
             "segments": [s.to_dict() for s in self.segments],
         }
+        if self.head is not None:  # the head sees backbone frames and audio features, not faces or cues
+            d["faces"] = d["voice"] = None
+            d["head"] = self.head
         if self.transcript:
             d["transcript"] = self.transcript
         if self.notes:
@@ -442,12 +455,18 @@ def _prosody_arousal(p: dict[str, float] | None) -> float | None:
 
 def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT_FPS,
             max_frames: int = DEFAULT_MAX_FRAMES, segment_s: float = DEFAULT_SEGMENT_S,
-            weights: dict[str, float] | None = None, transcript: Sequence | None = None) -> EmotionResult:
+            weights: dict[str, float] | None = None, transcript: Sequence | None = None,
+            head=None) -> EmotionResult:
     """Emotion of one file. ``extractor`` (vidmm.features.Extractor) gives frames, audio and prosody
     features; ``models`` the detector, expression and YAMNet models. ``transcript``: optional segments
-    with start/end/text (from vidmm.tasks.transcribe) shown beside the segments they overlap."""
+    with start/end/text (from vidmm.tasks.transcribe) shown beside the segments they overlap.
+
+    ``head``: a trained fusion head (`vidmm.fusion.TrainedHead`, task emotion or custom) replaces faces,
+    cues and the fixed late fusion: see `analyze_with_head` (``models`` is then not used)."""
     from ..media.frames import Sampling
 
+    if head is not None:
+        return analyze_with_head(path, extractor, head, segment_s=segment_s, transcript=transcript)
     t0 = time.perf_counter()
     weights = weights or FUSION_WEIGHTS
     info = extractor.probe(path)
@@ -573,3 +592,76 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
 
 def _get(obj, key):
     return obj[key] if isinstance(obj, dict) else getattr(obj, key)
+
+
+def _head_evidence(pred, has_audio: bool) -> tuple[Evidence, Evidence | None]:
+    """A head's modality shares as the segment's visual and audio evidence (no per-modality label)."""
+    visual = Evidence(None, 1.0, pred.modalities["visual"])
+    vocal = Evidence(None, 1.0, pred.modalities["audio"]) if has_audio else None
+    return visual, vocal
+
+
+def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEGMENT_S,
+                      transcript: Sequence | None = None) -> EmotionResult:
+    """Emotion of one file from a trained fusion head (`vidmm train --task emotion`).
+
+    The head sees what it was trained on: the backbone's frame embeddings and the audio features of the
+    shared Extractor (cached), not faces or YAMNet cues. The overall label is the head on the whole clip
+    (its training input); the timeline is the head on each ``segment_s`` window (its frames and audio
+    windows; a window without a sampled frame uses the nearest one). Each result names its top frames and
+    the modality shares that drove it. Arousal/valence come from the circumplex when every label of the
+    head is one of the seven FER classes, else they are None."""
+    from ..errors import InputError
+    from ..fusion.inputs import clip_inputs
+
+    t0 = time.perf_counter()
+    head.check_task("emotion")
+    head.check_backbone(extractor.backbone.fingerprint)
+    extractor = head.extractor_for(extractor)
+    info = extractor.probe(path)
+    if info.kind == "image" or not info.has_video:
+        raise InputError("has no video stream", path=path,
+                         hint="a trained head needs video frames; run `vidmm emotion` without --head")
+    names = tuple(head.labels)
+    whole = clip_inputs(path, extractor)
+    overall = head.explain_inputs([whole])[0]
+    duration = float(info.duration or (whole.times[-1] if len(whole.times) else 0.0))
+    segs: list[EmotionSegment] = []
+    for a, b, _ in make_segments(duration, [], segment_s):
+        pred = head.explain_span(path, extractor, a, b)
+        visual, vocal = _head_evidence(pred, pred.has_audio)
+        probs = np.array([pred.scores[n] for n in names])
+        segs.append(EmotionSegment(a, b, False, pred.label, pred.score, probs, visual, vocal, names=names,
+                                   frames=pred.frames))
+    for said in transcript or []:
+        a, b = _get(said, "start"), _get(said, "end")
+        overlaps = [min(b, s.end) - max(a, s.start) for s in segs]
+        if segs and max(overlaps) > 0:
+            seg = segs[int(np.argmax(overlaps))]
+            seg.text = " ".join(x for x in (seg.text, str(_get(said, "text")).strip()) if x)
+    probs = np.array([overall.scores[n] for n in names])
+    arousal = valence = None
+    if all(n in CIRCUMPLEX for n in names):
+        valence = float(sum(p * CIRCUMPLEX[n][0] for p, n in zip(probs, names)))
+        arousal = float(sum(p * CIRCUMPLEX[n][1] for p, n in zip(probs, names)))
+    has_audio = whole.has_audio
+    modalities = {"visual": "present (backbone frame embeddings)",
+                  "vocal": "present (audio features)" if has_audio else
+                  ("absent: no audio track (masked)" if not info.has_audio else "absent: empty audio (masked)")}
+    card = head.config.get("card") or {}
+    notes = [f"trained head {head.name}: faces and voice cues are not analysed; the label is the head's, "
+             "from frame embeddings and audio features"]
+    if card.get("trust"):
+        notes.append(f"head model card: {card['trust']}")
+    return EmotionResult(
+        file=str(path), duration=duration, label=overall.label, score=overall.score, probs=probs,
+        evidence="frames+audio" if has_audio else "frames", segments=segs, tracks=[], observations=[],
+        frames=len(whole.frames), frames_with_faces=0, max_faces=0, modalities=modalities, arousal=arousal,
+        valence=valence, prosody=None, cues={},
+        models={"backbone": extractor.backbone.fingerprint, "head": head.name, "fusion": f"trained head ({head.strategy})"},
+        notes=notes,
+        transcript=[{"start": round(_get(s, "start"), 3), "end": round(_get(s, "end"), 3),
+                     "text": str(_get(s, "text")).strip()} for s in transcript] if transcript else None,
+        elapsed_s=time.perf_counter() - t0, names=names,
+        head={"name": head.name, "path": head.path, "strategy": head.strategy, "task": head.task,
+              "labels": list(names), "explanation": overall.to_dict()["explanation"]})
