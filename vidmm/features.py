@@ -29,6 +29,10 @@ SECONDS_PER_FRAME = 2.0
 MAX_FRAMES = 32
 #: Side of the frames handed to the backbone (its own preprocessing crops/resizes from here).
 FRAME_SIZE = 256
+#: Frames at or below this side are decoded once at this side and scaled down from there, so caption's face
+#: detection (360) and the backbone (256) share one decode, and a file's embeddings do not depend on which
+#: task happened to decode its frames first.
+DECODE_SIZE = 360
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Extractor:
         self._ids: dict[str, str] = {}
         self._probes: dict[str, MediaInfo] = {}
         self._audio: dict[str, np.ndarray | None] = {}
+        self._decoded: tuple[tuple[str, str], list[Frame]] | None = None  # the last decode, for the next task
         self.decoded_frames = 0  # frames decoded by this extractor (0 when everything came from the cache)
 
     # -- models ---------------------------------------------------------------------------------
@@ -147,11 +152,26 @@ class Extractor:
         return Sampling.per_shot([s.span for s in shots], per_shot=want)
 
     def frames(self, path: str, sampling: Sampling | None = None, size: int | None = FRAME_SIZE) -> list[Frame]:
-        """Decoded frames (not cached: only embeddings are). For thumbnails and face analysis."""
-        from .media.frames import SampleReport, sample_frames
+        """Decoded frames (not cached on disk: only embeddings are). For embeddings, faces and thumbnails.
+
+        Sizes up to DECODE_SIZE come from one decode at DECODE_SIZE, kept in memory for the last
+        (file, sampling), so asking for 256 px and 360 px frames of the same samples decodes once.
+        """
+        from .media.frames import downscale
 
         self.require_video(path)
         sampling = sampling or self.sampling_for(path)
+        if size is None or size > DECODE_SIZE:
+            return self._decode(path, sampling, size)
+        key = (os.path.abspath(path), sampling.key())
+        if self._decoded is None or self._decoded[0] != key:
+            self._decoded = None  # free the previous file's frames before decoding the next
+            self._decoded = (key, self._decode(path, sampling, DECODE_SIZE))
+        return [downscale(f, size) for f in self._decoded[1]]
+
+    def _decode(self, path: str, sampling: Sampling, size: int | None) -> list[Frame]:
+        from .media.frames import SampleReport, sample_frames
+
         report = SampleReport()
         frames = list(sample_frames(path, sampling, size=size, report=report))
         self.decoded_frames += report.decoded
@@ -162,7 +182,7 @@ class Extractor:
         shots = self.shots(path)
         sampling = sampling or self.sampling_for(path, shots)
         bb = self.backbone
-        key = make_key(self.identity(path), bb.fingerprint, sampling.key(), FRAME_SIZE)
+        key = make_key(self.identity(path), bb.fingerprint, sampling.key(), f"{DECODE_SIZE}>{FRAME_SIZE}")
         hit = self.cache.get("frames", key)
         if hit is not None:
             arrays, _ = hit

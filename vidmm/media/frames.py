@@ -161,6 +161,18 @@ def scaled_size(width: int, height: int, size: int | None) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def downscale(frame: Frame, size: int) -> Frame:
+    """``frame`` with its shorter side scaled down to ``size`` (area filter; never upscales)."""
+    h, w = frame.image.shape[:2]
+    sw, sh = scaled_size(w, h, size)
+    if (sw, sh) == (w, h):
+        return frame
+    import cv2
+
+    image = cv2.resize(frame.image, (sw, sh), interpolation=cv2.INTER_AREA)
+    return Frame(image, frame.time, frame.index, frame.key)
+
+
 def _rotate(image: np.ndarray, rotation: int) -> np.ndarray:
     """Apply a display-matrix rotation (degrees counter-clockwise) so the image is shown upright."""
     r = rotation % 360

@@ -48,7 +48,7 @@ from .._version import __version__
 from ..errors import ModelMissingError
 from . import evidence as ev
 from .evidence import snippet
-from .phrasing import article, content_words, gerund_phrase, join_list, sentence
+from .phrasing import article, content_words, gerund_phrase, join_list, sentence, without_repeated_qualifiers
 
 #: (hedge, sure) z thresholds per kind (module doc).
 THRESHOLDS = {"scenes": (2.5, 4.0), "things": (4.2, 6.0), "subjects": (4.5, 6.5), "actions": (5.5, 7.0)}
@@ -359,7 +359,7 @@ def _changes(segments: list[CaptionSegment]) -> str:
         if w is not None and (not seq or seq[-1] != w.text):
             seq.append(w.text)
     if len(seq) >= 2:
-        return "the view moves from " + " to ".join(article(x) for x in seq[:3])
+        return "the view moves from " + " to ".join(article(x) for x in without_repeated_qualifiers(seq[:3]))
     counts = [s.faces for s in segments]
     if len(segments) >= 2 and max(counts) > 0 and min(counts) == 0:
         return "with cuts between shots with and without people"

@@ -45,6 +45,26 @@ def join_list(items: list[str], conj: str = "and") -> str:
     return f"{', '.join(items[:-1])}, {conj} {items[-1]}"
 
 
+#: Leading words of place names (Places365's "stage/indoor" reads "indoor stage") that are said once only.
+QUALIFIERS = frozenset({"indoor", "outdoor"})
+
+
+def without_repeated_qualifiers(items: list[str]) -> list[str]:
+    """Drop a leading qualifier already said by an earlier item: "indoor stage ... indoor bow window" ->
+    "indoor stage ... bow window". The head noun always stays."""
+    said: set[str] = set()
+    out = []
+    for item in items:
+        words = item.split()
+        if len(words) > 1 and words[0].lower() in QUALIFIERS:
+            if words[0].lower() in said:
+                words = words[1:]
+            else:
+                said.add(words[0].lower())
+        out.append(" ".join(words))
+    return out
+
+
 def gerund_phrase(action: str) -> str:
     """A Kinetics label as something one "is" doing: "arm wrestling" -> "arm wrestling",
     "archery" -> "doing archery", "pull ups" -> "doing pull ups"."""
