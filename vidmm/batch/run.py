@@ -99,7 +99,10 @@ def resolve_format(out: Path | None, fmt: str | None) -> str:
 
 
 def default_threads(workers: int) -> int:
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
+    """Each worker's share of the cores: every thread pool in a worker is sized to it (vidmm/threads.py)."""
+    from ..threads import cores
+
+    return max(1, cores() // max(1, workers))
 
 
 def run_batch(inputs: list[str], config: BatchConfig,

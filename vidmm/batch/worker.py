@@ -10,24 +10,24 @@ import time
 
 from .tasks import TASKS, options_hash
 
-#: Threads a library may start, capped per worker so N workers share the cores instead of fighting.
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-
 
 def limit_threads(threads: int) -> None:
-    """Call before torch/numpy's BLAS start their pools (first thing in a fresh process)."""
-    threads = max(1, int(threads))
-    for name in THREAD_ENV:
-        os.environ[name] = str(threads)
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    """Call first thing in a fresh worker process, before torch/numpy/onnxruntime start their pools."""
+    from ..threads import limit
+
+    limit(threads)
 
 
 def set_torch_threads(threads: int) -> None:
+    """Torch's intra-op pool to ``threads``, through the backbone's once-per-process setter (so the
+    backbone does not later reset it to every core), and one inter-op thread."""
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
         return
-    torch.set_num_threads(max(1, int(threads)))
+    from ..models.backbones.base import set_torch_threads as set_once
+
+    set_once(max(1, int(threads)))
     try:
         torch.set_num_interop_threads(1)
     except RuntimeError:  # already set in this process
@@ -104,8 +104,11 @@ class Worker:
 
     def stats(self) -> dict:
         import resource
+        import sys
 
         c = self.extractor.cache
+        torch = sys.modules.get("torch")
         return {"pid": self.pid, "decoded_frames": self.extractor.decoded_frames, "cache_hits": c.hits,
                 "cache_misses": c.misses,
+                "torch_threads": torch.get_num_threads() if torch is not None else None,
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}

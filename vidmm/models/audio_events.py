@@ -121,10 +121,12 @@ class YamNet:
     def __init__(self, models_dir=None, num_threads: int | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
+        from ..threads import budget
+
         path = registry.model_path("yamnet", models_dir)
         with _quiet_stderr():  # LiteRT prints an INFO line about its XNNPACK delegate on fd 2
             self.interpreter = Interpreter(model_path=str(path),
-                                           num_threads=num_threads or max(1, min(os.cpu_count() or 1, 4)))
+                                           num_threads=num_threads or budget(4))
             self.interpreter.allocate_tensors()
         self._in = self.interpreter.get_input_details()[0]["index"]
         out = self.interpreter.get_output_details()

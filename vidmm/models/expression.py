@@ -142,9 +142,12 @@ class ExpressionModel:
         elif backend == "onnx":
             import onnxruntime as ort
 
+            from ..threads import budget
+
             path = registry.model_file("fer-mini-xception", "fer_mini_xception.onnx", models_dir)
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            opts.intra_op_num_threads = budget(4)
             self.sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         else:
             from vidmm.errors import UsageError

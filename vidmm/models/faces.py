@@ -20,7 +20,6 @@ Frame size: YuNet found the same 80/80 video faces at 360, 288 and 240 px short 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -60,7 +59,9 @@ class Face:
 
 
 def _threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    from ..threads import budget
+
+    return budget(4)
 
 
 class YuNetDetector:

@@ -125,12 +125,11 @@ def resolve_model(name_or_path: str | os.PathLike | None = None) -> tuple[str, P
 
 
 def default_cpu_threads() -> int:
-    """All the cores this process may use, at most 8 (CTranslate2 gains little beyond)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        n = os.cpu_count() or 1
-    return max(1, min(n, 8))
+    """The process's thread budget (every core it may use, or its share in a batch worker), at most 8
+    (CTranslate2 gains little beyond)."""
+    from ..threads import budget
+
+    return budget(8)
 
 
 def _compute_type(device: str) -> str:
