@@ -117,3 +117,14 @@ def test_class_text_embeddings_are_cached_on_disk_and_rebuilt_when_damaged(defau
     assert np.allclose(rebuilt, first, atol=1e-6)
     assert np.array_equal(np.load(small_path), rebuilt)
     assert sorted(p.name for p in small_path.parent.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_frame_work_with_cached_class_vectors_never_loads_the_text_model(default):
+    """A batch worker after the first run on a machine: labels and class vectors come from the cache, so
+    the text model (and transformers' import, most of a worker's start-up) is never loaded."""
+    default.class_vectors  # noqa: B018 - on disk from here on
+    fresh = ConSEBackbone()
+    frames = _frames("mmaction2_test.avi", 2)
+    assert np.allclose(fresh.encode_frames(frames), default.encode_frames(frames), atol=1e-6)
+    assert fresh.text._loaded is None
+    assert np.allclose(fresh.encode_texts(["a dog"]), default.encode_texts(["a dog"]), atol=1e-6)

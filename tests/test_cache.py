@@ -111,3 +111,26 @@ def test_extractor_second_run_decodes_nothing(tmp_path, path):
     again = second.audio_features(media(path))
     assert np.array_equal(again.matrix, feats.matrix) and again.activity == feats.activity
     assert second.decoded_frames == 0 and second.cache.hits == 2
+
+
+def test_file_lock_lets_one_holder_in_at_a_time(tmp_path):
+    """N batch workers on a cold cache: one builds the label/class embeddings, the others wait, then read."""
+    import threading
+    import time
+
+    from vidmm.cache import file_lock
+
+    lock = tmp_path / "sub" / ".lock-x"
+    order = []
+
+    def second():
+        with file_lock(lock):
+            order.append("second")
+
+    with file_lock(lock):
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(0.3)
+        order.append("first")
+    t.join(10)
+    assert order == ["first", "second"]

@@ -56,6 +56,35 @@ def file_identity(path: str | os.PathLike, full: bool | None = None) -> str:
     return "s" + h.hexdigest()[:31]
 
 
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike):
+    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` body.
+
+    For work that every process would otherwise repeat at the same moment (label and class embeddings
+    when N batch workers start on a cold cache): the first computes and writes it, the others wait and
+    then read it. Without ``fcntl`` (Windows) or in a read-only folder there is no lock: at worst the
+    work is done twice, as before."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None
+    fd = None
+    if fcntl is not None:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            if fd is not None:
+                os.close(fd)
+            fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the lock
+
+
 def make_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:40]
 
@@ -109,6 +138,12 @@ class Cache:
             os.utime(path)  # recently used: evicted last
         self.hits += 1
         return arrays, meta
+
+    def lock(self, kind: str, key: str):
+        """``with cache.lock(kind, key):`` one process at a time builds this entry (see ``file_lock``)."""
+        if not self.enabled:
+            return contextlib.nullcontext()
+        return file_lock(self._path(kind, key).with_name(f".lock-{key}"))
 
     def put(self, kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict | None = None) -> None:
         if not self.enabled:

@@ -43,14 +43,22 @@ def label_vectors(backbone, labels: LabelSet, cache=None, templates: Sequence[st
     the 927 texts of ``--vocab all`` take a while to embed on a CPU, and a second run should not pay it."""
     templates = tuple(templates) if templates else tuple(backbone.templates)
     key = make_key(LABELS_VERSION, backbone.fingerprint, labels.key, "\x1d".join(templates))
-    if cache is not None:
-        hit = cache.get("labels", key)
-        if hit is not None and hit[0]["vectors"].shape[0] == len(labels):
-            return hit[0]["vectors"]
-    vecs = backbone.encode_labels(list(labels.texts), templates).astype(np.float32)
-    if cache is not None:
-        cache.put("labels", key, {"vectors": vecs}, {"source": labels.source, "n": len(labels)})
+    if cache is None:
+        return backbone.encode_labels(list(labels.texts), templates).astype(np.float32)
+    vecs = _cached_labels(cache, key, len(labels))
+    if vecs is not None:
+        return vecs
+    with cache.lock("labels", key):  # N batch workers on a cold cache: one embeds, the others wait and read
+        vecs = _cached_labels(cache, key, len(labels))
+        if vecs is None:
+            vecs = backbone.encode_labels(list(labels.texts), templates).astype(np.float32)
+            cache.put("labels", key, {"vectors": vecs}, {"source": labels.source, "n": len(labels)})
     return vecs
+
+
+def _cached_labels(cache, key: str, n: int) -> np.ndarray | None:
+    hit = cache.get("labels", key)
+    return hit[0]["vectors"] if hit is not None and hit[0]["vectors"].shape[0] == n else None
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

