@@ -4,8 +4,13 @@ Why per-worker pipes and not one shared queue: the parent always knows which fil
 so a worker that dies (a decoder crash, the OOM killer) costs exactly one error record for the file it
 was on, the files queued behind it go to its replacement, and nothing is lost or done twice.
 
-Each worker is given up to ``DEPTH`` files at once: while it runs the model on one, a thread decodes
-ahead on the next (the task's ``prefetch``: shot detection for scene, audio features for emotion).
+Work is balanced like a shared queue: a worker holds one file at a time and gets the next one when it
+sends its record back, so no worker sits idle at the end of a run while another still has files queued
+(the parent's round trip costs well under a millisecond against seconds per video). Handing each
+worker two files at once let a run end with one worker idle while a file waited behind the other's.
+
+With ``--prefetch`` a worker holds ``PREFETCH_DEPTH`` files: while it runs the model on one, a thread
+decodes ahead on the next (the task's ``prefetch``: shot detection for scene, audio features for emotion).
 PyAV and the models release the GIL, so the two overlap. Measured with benchmarks/batch.py on the 2-core
 box (shared with other jobs, so noisy): 0.67x, 0.82x, 0.87x and 2.8x of the speed without it, i.e. no
 dependable gain once every core already runs a worker; hence off by default (``--prefetch`` turns it on).
@@ -24,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
-#: Files handed to a worker at once (one running, the rest being decoded ahead).
-DEPTH = 2
+#: Files handed to a worker at once: one, or with decode-ahead one running and one being decoded.
+DEPTH = 1
+PREFETCH_DEPTH = 2
 #: A worker that dies before it is ready this many times in a row means the models cannot load.
 MAX_EARLY_DEATHS = 2
 
@@ -114,6 +120,7 @@ class LocalEngine:
         self.slots: list[_Slot] = []
         self.stats: list[dict] = []
         self.early_deaths = 0
+        self.depth = PREFETCH_DEPTH if prefetch else DEPTH
 
     def _start(self) -> _Slot:
         parent, child = self.ctx.Pipe()
@@ -130,7 +137,7 @@ class LocalEngine:
         try:
             while queue or any(s.held for s in self.slots):
                 for s in self.slots:
-                    while s.ready and queue and len(s.held) < DEPTH:
+                    while s.ready and queue and len(s.held) < self.depth:
                         item = queue.popleft()
                         s.held.append(item)
                         s.conn.send(item)
