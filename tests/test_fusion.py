@@ -301,3 +301,57 @@ def test_batch_passes_the_head_through_the_task_table(emotion_head, trained, dat
     t = TASKS["emotion"]
     assert options_hash(t, {"head": str(emotion_head)}) != options_hash(t, {"head": str(trained.out / "early")})
     assert options_hash(t, {}) == options_hash(t, {"head": None})
+
+
+# -- default heads: model cards, the trust rule, `vidmm models list` ---------------------------------------
+def test_trust_rule_counts_independent_held_out_sources_per_class():
+    from vidmm.fusion.shipped import MIN_HELD_OUT, trust
+
+    assert trust({"a": MIN_HELD_OUT, "b": MIN_HELD_OUT + 3}) == ("tested", f"at least {MIN_HELD_OUT} held-out "
+                                                                          "sources per class")
+    verdict, reason = trust({"happy": 1, "neutral": 1, "sad": 0, "angry": 0})
+    assert verdict == "too small to trust" and "no held-out example for angry, sad" in reason
+    assert "happy (1)" in reason
+    assert "independent" in trust({"a": 0, "b": 0})[1]
+
+
+def test_still_views_make_short_silent_clips_of_a_photo(tmp_path, extractor):
+    from vidmm.fusion.segments import STILL_VIEWS, still_views
+
+    views = still_views(MEDIA / "faceapi_sad.jpg", tmp_path, "sad")
+    assert len(views) == len(STILL_VIEWS) and {v.source for v in views} == {"faceapi_sad.jpg"}
+    info = extractor.probe(views[0].path)
+    assert info.has_video and not info.has_audio and 0.8 < info.duration < 1.3
+
+
+def test_model_card_and_models_list_say_too_small_to_trust(trained, dataset, extractor, tmp_path, monkeypatch):
+    """The card writer of scripts/train_default_heads.py on the fixture head, then `vidmm models list`."""
+    import importlib.util
+    import shutil
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("train_default_heads", REPO / "scripts" / "train_default_heads.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    models = tmp_path / "models"
+    out = models / "heads" / "scene-demo"
+    shutil.copytree(trained.out, out)
+    script.finish("scene-demo", out, dataset[0], trained, extractor, 0, data="four test clips", split="by time",
+                  unit="segments", held_out_sources={}, held_out_names=["4 segments"])
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "**Too small to trust.**" in card and "Held-out test: accuracy" in card
+    cfg = json.loads((out / "head.json").read_text())
+    assert cfg["card"]["trust"] == "too small to trust" and cfg["card"]["test"]["n"] == len(SOURCES)
+
+    monkeypatch.setenv("VIDMM_MODELS", str(models))
+    from vidmm.fusion.shipped import register_listing
+    from vidmm.models import registry
+
+    register_listing()
+    rows = {r.name: r for r in registry.list_models() if r.source == "head"}
+    assert rows["heads/scene-demo"].present and "too small to trust" in rows["heads/scene-demo"].note
+    assert "held-out accuracy" in rows["heads/scene-demo"].note
+    assert not rows["heads/emotion-demo"].present and "train_default_heads.py" in rows["heads/emotion-demo"].note
+    assert rows["heads/scene-demo"].to_dict()["note"] == rows["heads/scene-demo"].note
+

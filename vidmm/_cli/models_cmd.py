@@ -39,9 +39,11 @@ def _human_size(n: int | None) -> str:
 def list_cmd(models_dir: Path | None = _MODELS_DIR,
              as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout.")) -> None:
     """List every model vidmm knows, whether it is present, its size, license and path."""
+    from vidmm.fusion import shipped
     from vidmm.models import registry, speech
 
     speech.register_listing()
+    shipped.register_listing()
     rows = registry.list_models(models_dir)
     if common.machine_output(as_json, None):
         common.print_json({"models": [r.to_dict() for r in rows]})
@@ -54,7 +56,11 @@ def list_cmd(models_dir: Path | None = _MODELS_DIR,
     for r in rows:
         table.add_row(r.name, r.task, "[green]yes[/]" if r.present else "[red]no[/]", _human_size(r.size),
                       r.license, r.path or "-")
-    common.stdout_console().print(table)
+    con = common.stdout_console()
+    con.print(table)
+    for r in rows:  # trained heads: what their model card says (data, held-out metrics, how far to trust them)
+        if r.note:
+            con.print(f"[bold]{r.name}[/]: {r.note}", highlight=False)
 
 
 @models_app.command("pull")

@@ -139,3 +139,35 @@ def labelled_set(media_dir: str | Path, out_dir: str | Path, sources: dict[str, 
                 else "train"
         segs += got
     return write_csv(segs, Path(out_dir) / "data.csv", splits), segs
+
+
+#: Views made of one still: (crop share of the short side at the start, at the end, mirrored).
+STILL_VIEWS = ((1.0, 0.92, False), (0.8, 0.72, False), (1.0, 0.92, True), (0.8, 0.72, True))
+
+
+def still_views(image: str | Path, out_dir: str | Path, label: str, seconds: float = 1.0,
+                views=STILL_VIEWS) -> list[Segment]:
+    """Short clips made of one still (a labelled face photo): per view a slow centred zoom from one crop to
+    a tighter one, optionally mirrored. Views of one image are near-duplicates: never split them between
+    training and test (split by ``Segment.source``)."""
+    from PIL import Image, ImageOps
+
+    image = Path(image)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    img = ImageOps.exif_transpose(Image.open(image)).convert("RGB")
+    w, h = img.size
+    n = max(2, int(round(seconds * FPS)))
+    out = []
+    for k, (c0, c1, mirror) in enumerate(views):
+        frames = []
+        for i in range(n):
+            c = c0 + (c1 - c0) * i / (n - 1)
+            cw, ch = w * c, h * c
+            box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
+            f = img.crop(tuple(int(round(v)) for v in box)).resize((WIDTH, _even(WIDTH * ch / cw)))
+            frames.append(np.asarray(ImageOps.mirror(f) if mirror else f))
+        path = out_dir / f"{image.stem}_v{k}.mp4"
+        _write(path, frames, None)
+        out.append(Segment(str(path), label, image.name, 0.0, seconds))
+    return out

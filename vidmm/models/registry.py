@@ -100,10 +100,11 @@ class ModelRow:
     license: str
     path: str | None
     source: str = "file"  # "file" (this registry), "pypi" (a package), or another registry's word
+    note: str | None = None  # e.g. a trained head's model-card verdict ("too small to trust: ...")
 
     def to_dict(self) -> dict:
         return {"name": self.name, "task": self.task, "present": self.present, "size": self.size,
-                "license": self.license, "path": self.path, "source": self.source}
+                "license": self.license, "path": self.path, "source": self.source, "note": self.note}
 
 
 # ---------------------------------------------------------------------------------------------

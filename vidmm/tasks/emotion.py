@@ -652,7 +652,7 @@ def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEG
     notes = [f"trained head {head.name}: faces and voice cues are not analysed; the label is the head's, "
              "from frame embeddings and audio features"]
     if card.get("trust"):
-        notes.append(f"head model card: {card['trust']}")
+        notes.append(f"head model card: {card['trust']}" + (f" ({card['reason']})" if card.get("reason") else ""))
     return EmotionResult(
         file=str(path), duration=duration, label=overall.label, score=overall.score, probs=probs,
         evidence="frames+audio" if has_audio else "frames", segments=segs, tracks=[], observations=[],
