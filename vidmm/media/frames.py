@@ -153,6 +153,20 @@ class SampleReport:
     truncated_at: float | None = None  # seconds where the video data stops short of the header's duration
 
 
+@dataclass
+class PacketIndex:
+    """The video packets of a stream in display order, read without decoding."""
+
+    times: np.ndarray  # (N,) seconds, container clock
+    sizes: np.ndarray  # (N,) bytes
+    key: np.ndarray  # (N,) bool: keyframe
+    bidir: np.ndarray  # (N,) bool: shown before a packet that was decoded earlier (a B-frame)
+    missing_pts: int = 0  # packets without a presentation time (their order is a guess)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
 def scaled_size(width: int, height: int, size: int | None) -> tuple[int, int]:
     """Scale so the shorter side is ``size`` (never upscale), keeping the aspect ratio; even-free."""
     if not size or min(width, height) <= size:
@@ -226,6 +240,7 @@ class PyAVReader:
         self.report = SampleReport(backend=self.name)
         self._rotation: int | None = None
         self._keyframe_times: list[float] | None = None
+        self._packets: PacketIndex | None = None
         # One reformatter keeps its swscale context between frames (a new one per frame costs 2x).
         from av.video.reformatter import VideoReformatter
 
@@ -281,20 +296,80 @@ class PyAVReader:
             if message not in self.report.warnings:
                 self.report.warnings.append(message)
 
+    def packet_index(self) -> PacketIndex:
+        """Time, size and kind of every video packet, in display order, from one demux pass (no decoding)."""
+        if self._packets is None:
+            times, sizes, keys, bidir = [], [], [], []
+            top = None  # highest timestamp demuxed so far: a packet shown before it is a B-frame
+            missing = 0
+            try:
+                for packet in self.container.demux(self.stream):
+                    if not packet.size:
+                        continue  # the demuxer's flush packet
+                    ts = packet.pts if packet.pts is not None else packet.dts
+                    if ts is None or not self.time_base:
+                        missing += 1
+                        continue
+                    missing += packet.pts is None
+                    times.append(ts * self.time_base - self.t0)
+                    sizes.append(packet.size)
+                    keys.append(bool(packet.is_keyframe))
+                    bidir.append(top is not None and ts < top)
+                    top = ts if top is None else max(top, ts)
+            except self._av.error.FFmpegError as exc:
+                self.report.warnings.append(f"reading the packet index stopped early: {exc.strerror or exc}")
+            order = np.argsort(np.asarray(times, dtype=np.float64), kind="stable")
+            self._packets = PacketIndex(np.asarray(times, dtype=np.float64)[order],
+                                        np.asarray(sizes, dtype=np.int64)[order],
+                                        np.asarray(keys, dtype=bool)[order],
+                                        np.asarray(bidir, dtype=bool)[order], missing)
+            self.container.seek(0)
+        return self._packets
+
     def keyframe_times(self) -> list[float]:
         """Times of the stream's keyframes, read from packets without decoding (demux only)."""
         if self._keyframe_times is None:
-            times = []
-            try:
-                for packet in self.container.demux(self.stream):
-                    ts = packet.pts if packet.pts is not None else packet.dts
-                    if packet.is_keyframe and ts is not None and self.time_base:
-                        times.append(ts * self.time_base - self.t0)
-            except self._av.error.FFmpegError as exc:
-                self.report.warnings.append(f"reading the packet index stopped early: {exc.strerror or exc}")
-            self._keyframe_times = sorted(times)
-            self.container.seek(0)
+            index = self.packet_index()
+            self._keyframe_times = [float(t) for t in index.times[index.key]]
         return self._keyframe_times
+
+    def raw_frames(self, start: float = 0.0, wanted: Sequence[tuple[float, float]] = (),
+                   keyframes_only: bool = False) -> Iterator[tuple[float, object]]:
+        """(time, unconverted PyAV frame) from the keyframe at or before ``start`` on, for callers that
+        convert frames themselves (shot detection). Frames shown before that keyframe are dropped (open-GOP
+        leading frames decode wrongly after a seek).
+
+        With ``wanted`` (sorted time ranges), non-reference frames are skipped while the next range is more
+        than APPROACH_S (or 8 frames) ahead: every frame inside a range comes out, others may not.
+        """
+        cc = self.stream.codec_context
+        near = max(APPROACH_S, 8 / self.fps if self.fps else APPROACH_S)
+        keys = self.keyframe_times()
+        key = self._keyframe_before(keys, start) if keys else None
+        floor = (key if key is not None else start) - 1e-6
+        self._seek(key if key is not None else start)
+        ranges = sorted(wanted)
+        r = 0
+
+        def skip_for(t: float) -> str:
+            if keyframes_only:
+                return "NONKEY"
+            if not ranges or r >= len(ranges) or ranges[r][0] - t > near:
+                return "NONREF" if ranges else "DEFAULT"
+            return "DEFAULT"
+
+        try:
+            cc.skip_frame = skip_for(floor)
+            for n, frame in enumerate(self._decode()):
+                t = self._time_of(frame, n)
+                if t < floor:
+                    continue
+                while r < len(ranges) and t > ranges[r][1]:
+                    r += 1
+                cc.skip_frame = skip_for(t)
+                yield t, frame
+        finally:
+            cc.skip_frame = "DEFAULT"
 
     def _keyframe_before(self, keys: list[float], t: float) -> float | None:
         i = bisect.bisect_right(keys, t + 1e-6) - 1

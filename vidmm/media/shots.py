@@ -10,6 +10,7 @@ detector with PySceneDetect on the clips in ../shared/media.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ MIN_SHOT_S = 0.5
 #: Mean brightness (0-255) under which a frame counts as black, for fades.
 BLACK_LEVEL = 16
 VERSION = "shots-v3"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,7 +60,6 @@ class Shot:
 def _hsv_frames(path: str | os.PathLike):
     """Yield (time, hsv float32 array) for every frame, at TINY_WIDTH pixels wide."""
     import av
-    import cv2
     from av.video.reformatter import VideoReformatter
 
     reformatter = VideoReformatter()  # one instance keeps its swscale context: 2x faster than frame.reformat
@@ -74,18 +75,46 @@ def _hsv_frames(path: str | os.PathLike):
         start = container.start_time
         t0 = start / 1_000_000 if start else 0.0
         cc = stream.codec_context
-        height = max(2, round(TINY_WIDTH * cc.height / max(cc.width, 1)))
+        height = _tiny_height(cc.width, cc.height)
         try:
             for i, frame in enumerate(container.decode(stream)):
                 t = frame.pts * tb - t0 if frame.pts is not None else i / float(stream.average_rate or 25)
-                rgb = reformatter.reformat(frame, width=TINY_WIDTH, height=height, format="rgb24", interpolation="AREA")
-                yield t, cv2.cvtColor(rgb.to_ndarray(), cv2.COLOR_RGB2HSV).astype(np.float32)
+                yield t, _tiny_hsv(reformatter, frame, height).astype(np.float32)
         except av.error.FFmpegError:
             return  # a damaged tail ends the shot list where decoding stops
 
 
-def content_scores(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-frame times, content scores (vs the previous frame) and brightness."""
+def _tiny_height(width: int, height: int) -> int:
+    return max(2, round(TINY_WIDTH * height / max(width, 1)))
+
+
+def _tiny_hsv(reformatter, frame, height: int) -> np.ndarray:
+    """The frame at TINY_WIDTH pixels wide as uint8 HSV: what both paths score."""
+    import cv2
+
+    rgb = reformatter.reformat(frame, width=TINY_WIDTH, height=height, format="rgb24", interpolation="AREA")
+    return cv2.cvtColor(rgb.to_ndarray(), cv2.COLOR_RGB2HSV)
+
+
+def content_scores(path: str | os.PathLike, method: str = "full",
+                   report: ShotReport | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-frame times, content scores (vs the previous frame) and brightness.
+
+    ``method="full"`` decodes every frame. ``"fast"`` finds cut candidates in the packets and decodes only
+    around them (scores are NaN where frames were not decoded), falling back to the full decode when the
+    packets cannot be trusted. ``"auto"`` (the default of detect_shots) is ``"fast"`` except on short clips
+    and where the candidates would need most frames decoded anyway. ``report`` says which path ran.
+    """
+    if method not in METHODS:
+        raise ValueError(f"shot detection method must be one of {METHODS}, not {method!r}")
+    report = report if report is not None else ShotReport()
+    if method != "full":
+        fast = _fast_scores(path, report, budget=method == "auto")
+        if fast is not None and (method == "fast" or report.frames >= MIN_FAST_FRAMES):
+            return fast
+        if fast is not None:
+            report.reason = f"short clip ({report.frames} frames): a full decode is cheap"
+    report.method = "full"
     times, scores, bright = [], [], []
     prev = None
     for t, hsv in _hsv_frames(path):
@@ -95,7 +124,272 @@ def content_scores(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.
         prev = hsv
     if not times:
         raise DecodeError("no frame could be decoded", path=str(path), hint="the file may be damaged")
+    report.frames = report.decoded = len(times)
     return np.asarray(times), np.asarray(scores), np.asarray(bright)
+
+
+# -- fast path: cut candidates from the packets, decoding only around them -----------------------------
+#: A P- or B-frame this many times the median size of its kind nearby is a cut candidate: a cut makes
+#: most macroblocks intra-coded, so the first frame of the new shot is big.
+SPIKE_RATIO = 2.0
+#: A P- or B-frame at least this share of the stream's median keyframe is a candidate too.
+KEY_SHARE = 0.4
+#: Sizes are not trusted when the median P-frame is more than this share of the median keyframe (a busy,
+#: low-bitrate stream codes much of every frame as intra: a cut does not stand out).
+BUSY_SHARE = 0.3
+#: Frames of the same kind on each side for that median.
+SPIKE_WINDOW = 8
+#: A packet at most QUIET_BASE + QUIET_PER_MB bytes per 16x16 macroblock repeats its reference (skipped
+#: blocks only). A GOP of such packets is a still picture: its frames are copies of its keyframe.
+QUIET_BASE = 16
+QUIET_PER_MB = 0.02
+#: A spike must also be this many times the quiet size (a still scene's packets jitter in size).
+SPIKE_FLOOR = 4.0
+#: A keyframe on the stream's regular cadence is a candidate when it differs this much from the previous
+#: keyframe (an off-cadence keyframe always is: encoders put one at a cut).
+KEY_DIFF = MIN_SCORE / 3
+#: A decoded stretch that ends on a frame this dark is extended until it is not (fades through black).
+DARK_LEVEL = 3 * BLACK_LEVEL
+#: The fast path gives up (full decode instead) when the candidates would need more than this share of
+#: the frames decoded, and is not tried on clips shorter than MIN_FAST_FRAMES (a full decode is cheap).
+MAX_FAST_SHARE = 0.6
+MIN_FAST_FRAMES = 150
+METHODS = ("auto", "fast", "full")
+
+
+@dataclass
+class ShotReport:
+    """How the shots were found: the path taken and what it cost."""
+
+    method: str = ""  # "fast" (packets + decoding around candidates) or "full" (every frame decoded)
+    reason: str = ""  # why the full path ran, when it did
+    frames: int = 0  # frames in the stream
+    decoded: int = 0  # frames decoded
+    candidates: int = 0  # cut candidates found in the packets
+
+    def summary(self) -> str:
+        if self.method == "fast":
+            return (f"fast: {self.candidates} candidates from packets, {self.decoded} of {self.frames} frames "
+                    "decoded")
+        return f"full decode ({self.reason})" if self.reason else "full decode"
+
+
+def _fast_scores(path, report: ShotReport, budget: bool = True):
+    """content_scores from the compressed domain, or None (with report.reason) when it cannot be trusted."""
+    from .frames import PyAVReader
+
+    try:
+        reader = PyAVReader(path)
+    except Exception:  # noqa: BLE001 - the full path raises the error users should see
+        report.reason = "PyAV cannot open the file"
+        return None
+    try:
+        return _fast_scores_with(reader, report, budget)
+    finally:
+        reader.close()
+
+
+def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 - plan, then decode
+    """Candidates from packet sizes and keyframes, then exact scores around them (see the module doc)."""
+    from contextlib import closing
+
+    from av.video.reformatter import VideoReformatter
+
+    idx = reader.packet_index()
+    n = len(idx)
+    report.frames = n
+    keys = np.flatnonzero(idx.key)
+    problem = None
+    if reader.report.warnings:
+        problem = "the packet index is incomplete"
+    elif n < 4 * (ADAPTIVE_WINDOW + 2):
+        problem = "too few frames"
+    elif idx.missing_pts:
+        problem = "packets without timestamps"
+    elif keys.size == 0 or keys[0] != 0:
+        problem = "the stream does not start on a keyframe"
+    elif keys.size > 0.5 * n:
+        problem = "all-intra stream: keyframes say nothing about cuts"
+    elif np.any(np.diff(idx.times) <= 0):
+        problem = "repeated timestamps"
+    if problem:
+        report.reason = problem
+        return None
+    cc = reader.stream.codec_context
+    n_mb = -(-cc.width // 16) * -(-cc.height // 16)
+    quiet = QUIET_BASE + QUIET_PER_MB * n_mb
+    height = _tiny_height(cc.width, cc.height)
+    reformatter = VideoReformatter()
+    tol = 0.25 * float(np.median(np.diff(idx.times)))
+    hsv: dict[int, np.ndarray] = {}
+    decoded = 0
+
+    def locate(t: float) -> int | None:
+        i = int(np.searchsorted(idx.times, t - tol))
+        return i if i < n and abs(idx.times[i] - t) <= tol else None
+
+    def score(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.abs(b.astype(np.float32) - a.astype(np.float32)).mean(axis=(0, 1)).mean())
+
+    need = np.zeros(n, dtype=bool)
+    before, after = ADAPTIVE_WINDOW + 1, ADAPTIVE_WINDOW
+
+    def want(lo: int, hi: int) -> None:
+        need[max(lo, 0) : min(hi, n - 1) + 1] = True
+
+    def key_before(i: int) -> int:
+        return int(keys[np.searchsorted(keys, i, side="right") - 1])
+
+    def plan(todo: np.ndarray) -> tuple[list[list[tuple[int, int]]], float]:
+        """Decoding passes (runs of wanted frames reached from one seek) and their cost in frames: wanted
+        frames count 1, reference frames on the way 1, skipped B-frames on the way 1/2 (some are references)."""
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], todo.astype(np.int8), [0]])))
+        passes: list[list[tuple[int, int]]] = []
+        for a, b in zip(edges[::2], edges[1::2] - 1):
+            if passes and key_before(a) <= passes[-1][-1][1]:
+                passes[-1].append((int(a), int(b)))
+            else:
+                passes.append([(int(a), int(b))])
+        cost = 0.0
+        for p in passes:
+            span = np.arange(key_before(p[0][0]), p[-1][1] + 1)
+            inside, bidir = todo[span], idx.bidir[span]
+            cost += inside.sum() + np.sum(~inside & ~bidir) + 0.5 * np.sum(~inside & bidir)
+        return passes, cost
+
+    # 1. candidates from the packets alone: keyframes off the regular cadence, and size spikes
+    key_size = float(np.median(idx.sizes[keys]))
+    inter = idx.sizes[~idx.key & ~idx.bidir]
+    if inter.size and float(np.median(inter)) > BUSY_SHARE * key_size:
+        report.reason = "inter frames are nearly as big as keyframes: sizes do not show the cuts"
+        return None
+    candidates = 0
+    gaps = np.diff(keys)
+    keyint = int(gaps.max()) if gaps.size and int(np.sum(gaps >= gaps.max() - 1)) >= 2 else None
+    regular = np.zeros(len(keys), dtype=bool)
+    for g in range(1, len(keys)):
+        regular[g] = keyint is not None and keys[g] - keys[g - 1] >= keyint - 1
+        if not regular[g]:
+            want(int(keys[g]) - before, int(keys[g]) + after)
+            candidates += 1
+            log.debug("candidate keyframe %.3f (off cadence)", idx.times[keys[g]])
+    refs = np.flatnonzero(~idx.bidir)  # I and P frames, display order
+    for kind in (~idx.key & ~idx.bidir, idx.bidir):
+        pos = np.flatnonzero(kind)
+        sizes = idx.sizes[pos].astype(np.float64)
+        for j, i in enumerate(pos):
+            prev, nxt = sizes[max(0, j - SPIKE_WINDOW) : j], sizes[j + 1 : j + 1 + SPIKE_WINDOW]
+            before_med = float(np.median(prev)) if prev.size else 0.0
+            after_med = float(np.median(nxt)) if nxt.size else 0.0
+            # A spike stands above both sides; after a still (or black) stretch, above the stretch is enough:
+            # the picture coming back from black is big, and so are the frames of the fade-in after it.
+            tall = sizes[j] >= SPIKE_RATIO * max(before_med, 1.0) and (
+                sizes[j] >= SPIKE_RATIO * after_med or before_med <= quiet
+            )
+            # In a busy stream inter frames are big too and a cut stands out less: a frame as big as a good
+            # part of the keyframes around it is a candidate whatever its neighbours.
+            tall = tall or sizes[j] >= KEY_SHARE * key_size
+            if tall and sizes[j] >= SPIKE_FLOOR * quiet:
+                r = np.searchsorted(refs, i) - 1  # the cut lies after the reference frame shown before i
+                want((int(refs[r]) if r >= 0 else i) - before, i + after)
+                candidates += 1
+                log.debug("candidate spike %.3f: %d bytes", idx.times[i], sizes[j])
+    report.candidates = candidates
+
+    def over_budget(cost: float) -> bool:
+        if budget and decoded + cost > MAX_FAST_SHARE * n:
+            report.reason = f"the cut candidates would need {(decoded + cost) / n:.0%} of the frames decoded"
+            report.decoded = decoded
+            return True
+        return False
+
+    if over_budget(plan(need)[1] + len(keys)):  # hopeless before decoding anything
+        return None
+
+    # 2. every keyframe, decoded alone (the decoder skips the rest)
+    with closing(reader.raw_frames(0.0, keyframes_only=True)) as frames:
+        for t, frame in frames:
+            decoded += 1
+            i = locate(t)
+            if i is not None and idx.key[i]:
+                hsv[i] = _tiny_hsv(reformatter, frame, height)
+    if any(int(k) not in hsv for k in keys):
+        report.reason = "some keyframes did not decode"
+        return None
+    # A GOP of quiet packets is a still picture: copies of its keyframe, no decoding.
+    bounds = [*map(int, keys), n]
+    for g in range(len(keys)):
+        a, b = bounds[g], bounds[g + 1]
+        if b - a > 1 and bool(np.all(idx.sizes[a + 1 : b] <= quiet)):
+            for i in range(a + 1, b):
+                hsv[i] = hsv[a]
+    # A keyframe on the cadence is a candidate when it looks unlike the one before.
+    for g in range(1, len(keys)):
+        k, kp = int(keys[g]), int(keys[g - 1])
+        if regular[g] and score(hsv[kp], hsv[k]) >= KEY_DIFF:
+            want(k - before, k + after)
+            report.candidates += 1
+            log.debug("candidate keyframe %.3f (regular, unlike the one before)", idx.times[k])
+
+    # 3. decode what is wanted; stretches that end dark (a fade through black) and cuts grow their context
+    while True:
+        have = np.zeros(n, dtype=bool)
+        have[list(hsv)] = True
+        scores, bright = _arrays(hsv, n, score)
+        for i in np.flatnonzero(scores >= MIN_SCORE):
+            want(i - before, i + after)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], have.astype(np.int8), [0]])))
+        for a, b in zip(edges[::2], edges[1::2] - 1):
+            if a > 0 and bright[a] < DARK_LEVEL:
+                want(key_before(a - 1), a - 1)
+            if b < n - 1 and bright[b] < DARK_LEVEL:
+                nxt = keys[keys > b + 1]
+                want(b + 1, int(nxt[0]) + after if nxt.size else n - 1)
+        todo = need & ~have
+        if not todo.any():
+            break
+        passes, cost = plan(todo)
+        if over_budget(cost):
+            return None
+        for p in passes:
+            ranges = [(idx.times[a] - tol, idx.times[b] + tol) for a, b in p]
+            last = idx.times[p[-1][1]] - tol
+            with closing(reader.raw_frames(float(idx.times[p[0][0]]), wanted=ranges)) as frames:
+                shown = -np.inf
+                for t, frame in frames:
+                    decoded += 1
+                    if t < shown - tol:  # AVI: packet times in decode order, frame times guessed
+                        report.reason = "frame times are not in display order"
+                        report.decoded = decoded
+                        return None
+                    shown = t
+                    i = locate(t)
+                    if i is not None and need[i] and i not in hsv:
+                        hsv[i] = _tiny_hsv(reformatter, frame, height)
+                    if t >= last:
+                        break
+        if not (todo & np.isin(np.arange(n), list(hsv))).any():
+            report.reason = "frames around the candidates did not decode"
+            report.decoded = decoded
+            return None
+    report.decoded = decoded
+    report.method = "fast"
+    scores, bright = _arrays(hsv, n, score)
+    return idx.times.copy(), scores, bright
+
+
+def _arrays(hsv: dict[int, np.ndarray], n: int, score) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (NaN where a frame or the one before it was not decoded) and brightness (NaN: unknown)."""
+    scores = np.full(n, np.nan)
+    bright = np.full(n, np.nan)
+    for i, h in hsv.items():
+        bright[i] = float(h[..., 2].astype(np.float32).mean())
+        if i == 0:
+            scores[i] = 0.0
+        elif i - 1 in hsv:
+            prev = hsv[i - 1]
+            scores[i] = 0.0 if prev is h else score(prev, h)
+    return scores, bright
 
 
 def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) -> list[tuple[float, float]]:
@@ -105,7 +399,7 @@ def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) 
     n = len(scores)
     for i in range(1, n):
         lo, hi = max(1, i - ADAPTIVE_WINDOW), min(n, i + ADAPTIVE_WINDOW + 1)
-        around = [scores[j] for j in range(lo, hi) if j != i]
+        around = [scores[j] for j in range(lo, hi) if j != i and not np.isnan(scores[j])]  # NaN: not decoded
         avg = float(np.mean(around)) if around else 0.0
         if scores[i] >= MIN_SCORE and scores[i] >= ADAPTIVE_RATIO * max(avg, 1.0):
             cuts.append((float(times[i]), float(scores[i])))
@@ -125,9 +419,12 @@ def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) 
     return cuts
 
 
-def detect_shots(path: str | os.PathLike, duration: float | None = None) -> list[Shot]:
-    """Shots of the video as time spans covering it from start to end."""
-    times, scores, bright = content_scores(path)
+def detect_shots(path: str | os.PathLike, duration: float | None = None, method: str = "auto",
+                 report: ShotReport | None = None) -> list[Shot]:
+    """Shots of the video as time spans covering it from start to end (see content_scores for ``method``)."""
+    report = report if report is not None else ShotReport()
+    times, scores, bright = content_scores(path, method, report)
+    log.debug("shots of %s: %s", path, report.summary())
     end = duration if duration else float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 0.04))
     bounds = [(0.0, None)]
     for t, s in cuts_from_scores(times, scores, bright):
