@@ -277,3 +277,88 @@ def test_csv_segments_and_per_video_files(folder, tmp_path):
     written = sorted(p.name for p in out_dir.iterdir())
     assert written == sorted([f"{Path(REAL[0]).stem}.info.json", f"{Path(REAL[1]).stem}.info.json", "results.jsonl"])
     assert json.loads((out_dir / f"{Path(REAL[0]).stem}.info.json").read_text())["task"] == "info"
+
+
+_SRT_TIME = r"(\d\d):(\d\d):(\d\d),(\d\d\d)"
+_VTT_TIME = r"(\d\d):(\d\d):(\d\d)\.(\d\d\d)"
+
+
+def _parse_cues(text: str, fmt: str) -> list[tuple[float, float, str]]:
+    """A strict SubRip / WebVTT reader: (start, end, text) per cue; fails on anything a player would reject."""
+    import re
+
+    stamp = _SRT_TIME if fmt == "srt" else _VTT_TIME
+    timing = re.compile(rf"^{stamp} --> {stamp}$")
+    blocks = text.strip("\n").split("\n\n")
+    if fmt == "vtt":
+        assert blocks[0] == "WEBVTT", blocks[0]
+        blocks = blocks[1:]
+    cues = []
+    for n, block in enumerate(blocks, start=1):
+        lines = block.split("\n")
+        if fmt == "srt":
+            assert lines[0] == str(n), f"cue {n} numbered {lines[0]!r}"
+            lines = lines[1:]
+        m = timing.match(lines[0])
+        assert m, f"bad timing line {lines[0]!r}"
+        h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, m.groups())
+        start, end = h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000
+        assert end > start and len(lines) >= 2 and all(x.strip() for x in lines[1:]), block
+        cues.append((start, end, " ".join(lines[1:])))
+    return cues
+
+
+def test_output_dir_srt_and_vtt_through_the_cli(tmp_path):
+    """--output-dir DIR --format srt|vtt on real clips: DIR/<stem>.scene.<fmt> per video, valid SubRip/WebVTT
+    whose cues are the record's shots (times and top label). A file missing after its record reached the log
+    (a kill in between, or an earlier run with another --format) is written on the re-run from the log."""
+    clips = [media("mmaction2_demo.mp4"), media("mmaction2_test.avi")]
+    d = tmp_path / "subs"
+    opts = ["--task", "scene", "--labels", "kitchen,street,gym", "--max-frames", "4", "--output-dir", d]
+    r = invoke(*clips, *opts, "--format", "srt")
+    assert r.exit_code == 0, r.output
+    recs = {Path(x["file"]).stem: x for x in read_jsonl(d / "results.jsonl")}
+    assert set(recs) == {Path(c).stem for c in clips}
+    assert sum(len(x["segments"]) for x in recs.values()) >= 3  # the first clip has a cut at 7.4 s
+
+    def check(fmt: str) -> None:
+        assert sorted(p.name for p in d.glob(f"*.{fmt}")) == sorted(f"{s}.scene.{fmt}" for s in recs)
+        for stem, rec in recs.items():
+            cues = _parse_cues((d / f"{stem}.scene.{fmt}").read_text(encoding="utf-8"), fmt)
+            assert len(cues) == len(rec["segments"])
+            for (start, end, text), seg in zip(cues, rec["segments"], strict=True):
+                assert abs(start - seg["start"]) < 0.0015 and abs(end - seg["end"]) < 0.0015
+                assert text.startswith(seg["labels"][0]["label"] + " ")
+
+    check("srt")
+    r = invoke(*clips, *opts, "--format", "vtt")  # every record is in the log: nothing runs, files are written
+    assert r.exit_code == 0, r.output
+    assert len(read_jsonl(d / "results.jsonl")) == 2
+    check("vtt")
+    lost = d / f"{Path(clips[0]).stem}.scene.srt"
+    kept = lost.read_text(encoding="utf-8")
+    lost.unlink()
+    assert invoke(*clips, *opts, "--format", "srt").exit_code == 0
+    assert lost.read_text(encoding="utf-8") == kept
+    check("srt")
+    # The same records as CSV, one row per segment (frames and shots come from the cache).
+    import csv
+
+    r = invoke(*clips, *opts[:-2], "--out", tmp_path / "s.csv", "--segments")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader((tmp_path / "s.csv").open(encoding="utf-8")))
+    want = [(stem, i, seg["start"], seg["end"]) for stem, rec in recs.items() for i, seg in enumerate(rec["segments"])]
+    assert sorted((Path(x["file"]).stem, int(x["segment"]), float(x["start"]), float(x["end"])) for x in rows) == \
+        sorted(want)
+
+
+def test_records_on_stdout_summary_on_stderr(folder):
+    """Without --out the records stream to stdout (one JSON line each) and the summary table goes to
+    stderr, so `vidmm batch DIR --task info > records.jsonl` keeps the data clean."""
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-c", _APP, "batch", str(folder / REAL[0]), str(folder / "broken"),
+                           "--task", "info", "--workers", "1"], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr  # the broken files failed
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert sorted(Path(r["file"]).name for r in recs) == sorted([REAL[0], "empty.mp4", "notes.mp4"])
+    assert "vidmm batch" in proc.stderr and "failed" in proc.stderr and "{" not in proc.stderr

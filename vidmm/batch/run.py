@@ -142,20 +142,27 @@ def run_batch(inputs: list[str], config: BatchConfig,
             log.drop(lambda r: "error" in r and r.get("task") == task.name and r.get("options_hash") == opts_hash)
         done_keys = {record_key(r): "error" in r for r in log.records}
 
+    from ..writers.per_video import claim_name, write_per_video
     from .worker import error_record, identity_of
 
     todo: list[tuple[int, str, str | None]] = []
+    names_used: dict[str, str] = {}
+    done_ok = {record_key(r): r for r in log.records if "error" not in r} if log is not None else {}
     for i, path in enumerate(files):
         ident = identity_of(path)
+        claim_name(path, task.name, ident, names_used)
         key = (ident or "path:" + os.path.abspath(path), task.name, opts_hash)
         if key in done_keys:
             summary.skipped += 1
             summary.skipped_failed += bool(done_keys[key])
+            if config.output_dir is not None and key in done_ok:
+                # Done in an earlier run: its file may be missing (killed between the log line and the file,
+                # or that run wrote another --format); the log has everything to write it.
+                write_per_video(done_ok[key], Path(config.output_dir), config.dir_format, task.timeline,
+                                names_used, missing_only=True)
         else:
             todo.append((i, path, ident))
             done_keys[key] = False  # a file listed twice (another path, same content) runs once
-
-    names_used: dict[str, str] = {}
 
     def on_record(seq: int, rec: dict) -> None:
         if log is not None:
@@ -165,8 +172,6 @@ def run_batch(inputs: list[str], config: BatchConfig,
         else:
             summary.ok += 1
             if config.output_dir is not None:
-                from ..writers.per_video import write_per_video
-
                 write_per_video(rec, Path(config.output_dir), config.dir_format, task.timeline, names_used)
         if stream is not None:
             stream(rec)

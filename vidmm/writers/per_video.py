@@ -43,7 +43,15 @@ def plain_text(rec: dict, timeline: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_per_video(rec: dict, out_dir: Path, fmt: str, timeline: str | None, names_used: dict[str, str]) -> Path:
+def claim_name(path: str, task: str, identity: str | None, names_used: dict[str, str]) -> None:
+    """Reserve ``<stem>.<task>`` for this input; the batch claims names in input order before any file
+    finishes, so which of two same-stem inputs gets the plain name never depends on which finished first."""
+    names_used.setdefault(f"{Path(str(path)).stem}.{task}", str(identity or ""))
+
+
+def write_per_video(rec: dict, out_dir: Path, fmt: str, timeline: str | None, names_used: dict[str, str],
+                    missing_only: bool = False) -> Path:
+    """Write the record's file (``missing_only``: unless it is there already) and return its path."""
     from ..batch.log import atomic_write_text
 
     stem = Path(str(rec.get("file"))).stem
@@ -52,6 +60,9 @@ def write_per_video(rec: dict, out_dir: Path, fmt: str, timeline: str | None, na
     if names_used.get(name, ident) != ident:
         name = f"{name}-{ident[:8]}"
     names_used.setdefault(name, ident)
+    path = out_dir / f"{name}.{fmt}"
+    if missing_only and path.exists():
+        return path
     if fmt == "json":
         text = json.dumps(rec, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "srt":
@@ -60,6 +71,5 @@ def write_per_video(rec: dict, out_dir: Path, fmt: str, timeline: str | None, na
         text = to_vtt(cues(rec, timeline))
     else:
         text = plain_text(rec, timeline)
-    path = out_dir / f"{name}.{fmt}"
     atomic_write_text(path, text)
     return path
