@@ -355,3 +355,95 @@ def test_model_card_and_models_list_say_too_small_to_trust(trained, dataset, ext
     assert not rows["heads/emotion-demo"].present and "train_default_heads.py" in rows["heads/emotion-demo"].note
     assert rows["heads/scene-demo"].to_dict()["note"] == rows["heads/scene-demo"].note
 
+
+
+# -- the transcript (text) modality --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def text_set(dataset, tmp_path_factory):
+    """The four-clip set plus a clip with speech (a spoken-word performance), cut the same way."""
+    import csv
+
+    from vidmm.fusion.segments import cut, write_csv
+
+    out = tmp_path_factory.mktemp("text-set")
+    speech = cut(MEDIA / "short_hamilton_clip.mp4", out, "spoken word", 2.0, 4)
+    rows = list(csv.DictReader(open(dataset[0])))
+    base = dataset[0].parent
+    splits = {str(base / r["path"]): r["split"] for r in rows}
+    splits |= {s.path: ("test", "val", "train", "train")[len(speech) - 1 - k] for k, s in enumerate(speech)}
+    return write_csv(dataset[1] + speech, out / "data.csv", splits), speech
+
+
+@pytest.fixture(scope="module")
+def text_heads(text_set, extractor, tmp_path_factory):
+    from vidmm.fusion import fit
+
+    out = tmp_path_factory.mktemp("text-heads") / "all"
+    return fit(text_set[0], out, extractor, ("early", "late", "attention"), task="custom", seed=0, epochs=EPOCHS,
+               text=True)
+
+
+def test_transcript_tokens_are_cached_and_absent_without_speech(text_set, dataset, extractor):
+    from vidmm.fusion.text import text_features
+
+    spoken = text_features(text_set[1][0].path, extractor)
+    assert spoken is not None and len(spoken) >= 1 and all(t.strip() for t in spoken.texts)
+    assert spoken.vectors.shape[1] == extractor.backbone.dim
+    np.testing.assert_allclose(np.linalg.norm(spoken.vectors, axis=1), 1.0, atol=1e-4)
+    hits = extractor.cache.hits
+    again = text_features(text_set[1][0].path, extractor)
+    assert extractor.cache.hits > hits and again.texts == spoken.texts
+    silent = next(s for s in dataset[1] if s.label == "bicycles")  # no audio track
+    assert text_features(silent.path, extractor) is None
+
+
+def test_text_heads_round_trip_and_mask_clips_without_speech(text_heads, text_set, dataset, extractor):
+    import torch
+
+    from vidmm.fusion import load_head
+    from vidmm.fusion.heads import collate
+    from vidmm.fusion.text import TEXT_VERSION
+
+    assert text_heads.counts["with_speech"] >= 1  # 2-second cuts: the VAD gate finds speech in some only
+    speech = text_set[1][-1].path  # the held-out spoken-word segment
+    silent = next(s for s in dataset[1] if s.label == "bicycles").path
+    for s in ("early", "late", "attention"):
+        head = load_head(text_heads.out / s)
+        assert head.uses_text and head.config["features"]["text"] == TEXT_VERSION
+        assert head.config["features"]["speech_model"] == "tiny.en"
+        clips = [head.inputs(p, extractor) for p in (speech, silent)]
+        assert clips[0].has_text and not clips[1].has_text
+        m = text_heads.results[s].head
+        with torch.no_grad():
+            b = collate(clips, m.audio_mean.numpy(), m.audio_std.numpy(), m.dim_v, m.dim_a, m.dim_t)
+            direct = torch.softmax(m(b)[0], -1).numpy()
+        np.testing.assert_array_equal(head.predict_inputs(clips), direct)
+        on, off = (p.to_dict()["explanation"] for p in head.explain_inputs(clips))
+        assert on["text"] == "present" and set(on["modalities"]) == {"visual", "audio", "text"}
+        assert off["text"] == "missing (no speech, masked)" and off["modalities"]["text"] == pytest.approx(0, abs=1e-4)
+        assert off["modalities"]["audio"] == pytest.approx(0, abs=1e-4)
+        assert sum(on["modalities"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_heads_without_text_read_no_transcript(trained, dataset, extractor):
+    from vidmm.fusion import load_head
+
+    head = load_head(trained.out / "attention")
+    assert not head.uses_text and "speech_model" not in head.config["features"]
+    clip = head.inputs(dataset[1][0].path, extractor)
+    assert clip.text is None and "text" not in head.explain_inputs([clip])[0].to_dict()["explanation"]
+
+
+def test_text_head_feature_version_mismatch_is_refused(text_heads, tmp_path):
+    import shutil
+
+    from vidmm.errors import ModelFileError
+    from vidmm.fusion import load_head
+
+    bad = tmp_path / "old-text"
+    shutil.copytree(text_heads.out / "late", bad)
+    cfg = json.loads((bad / "head.json").read_text())
+    cfg["features"]["text"] = "text-0"
+    (bad / "head.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelFileError, match="trained on text features text-0"):
+        load_head(bad)

@@ -90,17 +90,24 @@ def _render_head(con, result) -> None:
     m = e["modalities"]
     times = ", ".join(f"{f['time']:.2f} s" for f in e["frames"])
     audio = _pct(m["audio"]) if e["audio"] == "present" else "none (no audio, masked)"
+    said = "" if "text" not in e else ", text " + (_pct(m["text"]) if e["text"] == "present" else "none (no speech)")
     con.print(f"head: {h['name']} ({', '.join(h['labels'])})   frames behind it: {times}   "
-              f"visual {_pct(m['visual'])}, audio {audio}", highlight=False)
+              f"visual {_pct(m['visual'])}, audio {audio}{said}", highlight=False)
     for note in result.notes:
         con.print(f"[yellow]note:[/] {note}")
     t = Table(title="timeline", title_justify="left")
-    for col in ("start", "end", "emotion", "score", "frames (s)", "visual", "audio", "said"):
+    text = "text" in m
+    for col in ("start", "end", "emotion", "score", "frames (s)", "visual", "audio") + (("text",) if text else ()) \
+            + ("said",):
         t.add_column(col, overflow="fold")
     for s in result.segments:
-        t.add_row(f"{s.start:.1f}", f"{s.end:.1f}", s.label or "-", f"{s.score:.2f}",
-                  ", ".join(f"{f['time']:.2f}" for f in s.frames or []), _pct(s.visual.contribution),
-                  "-" if s.vocal is None else _pct(s.vocal.contribution), s.text or "")
+        sh = s.shares or {}
+        row = [f"{s.start:.1f}", f"{s.end:.1f}", s.label or "-", f"{s.score:.2f}",
+               ", ".join(f"{f['time']:.2f}" for f in s.frames or []), _pct(sh.get("visual", 0.0)),
+               "-" if s.vocal is None else _pct(sh.get("audio", 0.0))]
+        if text:
+            row.append(_pct(sh["text"]) if sh.get("text") else "-")
+        t.add_row(*row, s.text or "")
     con.print(t)
 
 

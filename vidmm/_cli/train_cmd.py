@@ -53,6 +53,11 @@ def train(
     = None,
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+    text: Annotated[bool, typer.Option(
+        "--text", help="Add what is said: faster-whisper transcript embedded with the backbone's text encoder "
+                       "(clips without speech have it masked).")] = False,
+    asr_model: Annotated[str | None, typer.Option("--asr-model", help="With --text: Whisper model name or folder.")]
+    = None,
 ) -> None:
     """Train a fusion head on a labelled CSV (early, late, attention fusion, or all side by side)."""
     from ..errors import UsageError, VidmmError
@@ -66,8 +71,10 @@ def train(
 
     strategies = STRATEGIES if fusion == "all" else (fusion,)
     try:
+        if asr_model is not None and not text:
+            raise UsageError("--asr-model is used with --text", hint="add --text")
         result = fit(data, out, _extractor(backbone, max_frames, no_cache), strategies, task, seed, epochs,
-                     progress=_progress("features"))
+                     progress=_progress("features"), text=text, asr_model=asr_model)
     except VidmmError as err:
         raise common.fail(err) from None
     if common.machine_output(json_out, None):
@@ -81,7 +88,8 @@ def _render_fit(result) -> None:
 
     con = common.stdout_console()
     c = result.counts
-    con.print(f"[bold]{result.out}[/]  {c['labels']} labels, {c['train']} train / {c['val']} val clips; "
+    speech = f", {c['with_speech']} with speech (text)" if "with_speech" in c else ""
+    con.print(f"[bold]{result.out}[/]  {c['labels']} labels, {c['train']} train / {c['val']} val clips{speech}; "
               f"best: [bold]{result.best}[/]")
     t = Table(title_justify="left")
     for col in ("fusion", "val acc", "val macro-F1", "train acc", "best epoch", "epochs", "ms/ep",
@@ -94,7 +102,7 @@ def _render_fit(result) -> None:
             import torch
 
             w = torch.softmax(r.head.mix.detach(), 0).numpy()
-            weights = f"v {w[0]:.2f} a {w[1]:.2f}"
+            weights = " ".join(f"{m[0]} {x:.2f}" for m, x in zip(r.head.modalities, w))
         t.add_row(s + (" *" if s == result.best else ""), "-" if v is None else f"{v.accuracy:.3f}",
                   "-" if v is None else f"{v.macro_f1:.3f}", f"{r.train.accuracy:.3f}", str(r.best_epoch),
                   str(r.epochs_run), f"{1000 * r.seconds_per_epoch:.1f}", weights)
@@ -157,14 +165,17 @@ def _render_eval(result, png) -> None:
         cm.add_row(lab, *[str(int(x)) if x else "[dim]0[/]" for x in rep.confusion[j]])
     con.print(cm)
     ex = Table(title="why (top frames, modality weights)", title_justify="left")
-    for col in ("file", "true", "predicted", "frames (s)", "visual", "audio"):
+    text = any("text" in r["explanation"] for r in result.rows)
+    for col in ("file", "true", "predicted", "frames (s)", "visual", "audio") + (("text",) if text else ()):
         ex.add_column(col, overflow="fold")
     for r in result.rows:
         e = r["explanation"]
-        ex.add_row(Path(r["file"]).name, r["true"], r["predicted"] if r["correct"] else f"[red]{r['predicted']}[/]",
-                   ", ".join(f"{f['time']:.2f}" for f in e["frames"]),
-                   f"{e['modalities']['visual']:.2f}",
-                   f"{e['modalities']['audio']:.2f}" if r["explanation"]["audio"] == "present" else "[dim]none[/]")
+        row = [Path(r["file"]).name, r["true"], r["predicted"] if r["correct"] else f"[red]{r['predicted']}[/]",
+               ", ".join(f"{f['time']:.2f}" for f in e["frames"]), f"{e['modalities']['visual']:.2f}",
+               f"{e['modalities']['audio']:.2f}" if e["audio"] == "present" else "[dim]none[/]"]
+        if text:
+            row.append(f"{e['modalities']['text']:.2f}" if e.get("text") == "present" else "[dim]none[/]")
+        ex.add_row(*row)
     con.print(ex)
     if png is not None:
         con.print(f"confusion matrix: {png}")

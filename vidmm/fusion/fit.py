@@ -39,17 +39,20 @@ class FitResult:
                 "strategies": {s: r.summary() | {"history": None} for s, r in self.results.items()}}
 
 
-def _inputs(rows: list[Row], extractor, progress: Callable[[int, int, str], None] | None):
+def _inputs(rows: list[Row], extractor, progress: Callable[[int, int, str], None] | None, text: bool = False,
+            asr_model=None):
     out = []
     for i, r in enumerate(rows):
         if progress:
             progress(i, len(rows), r.path)
-        out.append(clip_inputs(r.path, extractor))
+        out.append(clip_inputs(r.path, extractor, text=text, asr_model=asr_model))
     return out
 
 
 def fit(csv_path, out_dir, extractor, strategies=("early",), task: str = "custom", seed: int = 0,
-        epochs: int | None = None, progress=None) -> FitResult:
+        epochs: int | None = None, progress=None, text: bool = False, asr_model=None) -> FitResult:
+    """Train and save heads. ``text``: add the transcript modality (faster-whisper ``asr_model``, default
+    tiny.en, embedded with the backbone's text encoder; clips without speech have it masked)."""
     from .store import save_head
     from .train import EPOCHS, train_head
 
@@ -63,7 +66,7 @@ def fit(csv_path, out_dir, extractor, strategies=("early",), task: str = "custom
         raise UsageError("training needs at least two labels with training rows", hint=str(csv_path))
     use = [(r, s) for r, s in use if r.label in labels]
     t0 = time.perf_counter()
-    clips = _inputs([r for r, _ in use], extractor, progress)
+    clips = _inputs([r for r, _ in use], extractor, progress, text, asr_model)
     extract_s = time.perf_counter() - t0
     idx = {lab: j for j, lab in enumerate(labels)}
     tr = [i for i, (_, s) in enumerate(use) if s == "train"]
@@ -71,10 +74,11 @@ def fit(csv_path, out_dir, extractor, strategies=("early",), task: str = "custom
     y = np.array([idx[r.label] for r, _ in use])
     dim_v = clips[0].frames.shape[1]
     dim_a = next((c.audio.shape[1] for c in clips if c.has_audio), _audio_dim())
+    dim_t = next((c.text.shape[1] for c in clips if c.has_text), extractor.backbone.dim) if text else 0
     results = {}
     for strategy in strategies:
         results[strategy] = train_head(strategy, [clips[i] for i in tr], y[tr], [clips[i] for i in va], y[va],
-                                       labels, dim_v, dim_a, seed=seed, epochs=epochs or EPOCHS)
+                                       labels, dim_v, dim_a, seed=seed, epochs=epochs or EPOCHS, dim_t=dim_t)
 
     def key(s):
         r = results[s]
@@ -83,8 +87,10 @@ def fit(csv_path, out_dir, extractor, strategies=("early",), task: str = "custom
 
     best = max(strategies, key=key)  # ties: the first asked for (max keeps the first maximum)
     out = Path(out_dir)
-    fv = feature_versions(extractor)
+    fv = feature_versions(extractor, text, asr_model)
     counts = {"train": len(tr), "val": len(va), "labels": len(labels)}
+    if text:
+        counts["with_speech"] = sum(c.has_text for c in clips)
     extra = {"seed": seed, "counts": counts, "data": Path(csv_path).name}
     for s, r in results.items():
         target = out / s if len(strategies) > 1 else out
@@ -123,7 +129,7 @@ def evaluate(csv_path, head, extractor, progress=None) -> EvalResult:
     head.check_backbone(extractor.backbone.fingerprint)
     rows = read_csv(csv_path)
     rows = [r for r in rows if r.split == "test"] or rows
-    clips = _inputs(rows, extractor, progress)
+    clips = _inputs(rows, extractor, progress, head.uses_text, head.speech_model)
     labels = list(head.labels) + sorted({r.label for r in rows} - set(head.labels))
     idx = {lab: j for j, lab in enumerate(labels)}
     t0 = time.perf_counter()

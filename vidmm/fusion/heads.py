@@ -1,31 +1,36 @@
 """The three fusion strategies as small torch modules with one interface.
 
 Every head takes a padded batch (`Batch`: frame tokens + mask, audio window tokens + mask, an audio-present
-flag) and returns logits (B, M) plus what explains them:
+flag, and, for heads trained with ``--text``, transcript tokens + mask + a text-present flag) and returns
+logits (B, M) plus what explains them:
 
 * ``early``     pooled visual vector ++ audio summary (mean, std of the standardised windows) ++ present
-                flag -> MLP. One joint decision; modality shares come from occlusion (drop one, see the change).
+                flag [++ mean transcript embedding ++ present flag] -> MLP. One joint decision; modality
+                shares come from occlusion (drop one, see the change).
 * ``late``      one linear classifier per modality, combined by learned weights (softmax over modalities,
-                renormalised over the modalities a clip has): the seed design's F = wV*V + wA*A, learned.
-                The weights are the explanation, the same for every clip.
-* ``attention`` one learned query per label attends over all frame tokens and audio tokens (projected to a
-                common width, plus a modality embedding); the pooled token is scored against the label. The
-                attention mass says which frames and which modality drove each label.
+                renormalised over the modalities a clip has): the seed design's F = wV*V + wA*A (+ wT*T),
+                learned. The weights are the explanation, the same for every clip.
+* ``attention`` one learned query per label attends over all frame, audio [and transcript] tokens (projected
+                to a common width, plus a modality embedding); the pooled token is scored against the label.
+                The attention mass says which frames and which modality drove each label.
 
 A clip without audio has an all-false audio mask: its audio tokens get no attention, its summary is zero
-with the present flag off, and late fusion puts all weight on vision. Nothing divides by an empty set.
+with the present flag off, and late fusion puts all weight on the other modalities. A clip without speech
+(or without audio) has no transcript tokens and is masked the same way. Nothing divides by an empty set.
+``dim_t = 0`` is a head without the text modality (every head trained before it existed): same modules,
+same weights, same outputs as before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 STRATEGIES = ("early", "late", "attention")
-MODALITIES = ("visual", "audio")
+MODALITIES = ("visual", "audio", "text")
 
 
 @dataclass
@@ -35,18 +40,28 @@ class Batch:
     audio: torch.Tensor  # (B, W, F) standardised
     audio_mask: torch.Tensor  # (B, W) bool
     audio_present: torch.Tensor  # (B,) float 0/1
+    text: torch.Tensor  # (B, K, Dt) transcript segment embeddings (Dt = 0: a head without text)
+    text_mask: torch.Tensor  # (B, K) bool
+    text_present: torch.Tensor  # (B,) float 0/1
 
     def without(self, modality: str) -> Batch:
         """The same batch with one modality removed (for occlusion explanations)."""
         if modality == "audio":
-            return Batch(self.frames, self.frame_mask, self.audio, torch.zeros_like(self.audio_mask),
-                         torch.zeros_like(self.audio_present))
-        return Batch(torch.zeros_like(self.frames), self.frame_mask, self.audio, self.audio_mask,
-                     self.audio_present)
+            return replace(self, audio_mask=torch.zeros_like(self.audio_mask),
+                           audio_present=torch.zeros_like(self.audio_present))
+        if modality == "text":
+            return replace(self, text_mask=torch.zeros_like(self.text_mask),
+                           text_present=torch.zeros_like(self.text_present))
+        return replace(self, frames=torch.zeros_like(self.frames))
+
+    def present(self) -> torch.Tensor:
+        """(B, 3) 0/1: visual (always), audio, text."""
+        return torch.stack([torch.ones_like(self.audio_present), self.audio_present, self.text_present], 1)
 
 
-def collate(clips, audio_mean: np.ndarray, audio_std: np.ndarray, dim_v: int, dim_a: int) -> Batch:
-    """Pad a list of `ClipInputs` into one `Batch`; audio standardised with the head's training stats."""
+def collate(clips, audio_mean: np.ndarray, audio_std: np.ndarray, dim_v: int, dim_a: int, dim_t: int = 0) -> Batch:
+    """Pad a list of `ClipInputs` into one `Batch`; audio standardised with the head's training stats.
+    Text tokens are read only when the head has the text modality (``dim_t > 0``)."""
     b = len(clips)
     n = max(1, max(len(c.frames) for c in clips))
     w = max(1, max((len(c.audio) if c.has_audio else 0) for c in clips))
@@ -62,8 +77,18 @@ def collate(clips, audio_mean: np.ndarray, audio_std: np.ndarray, dim_v: int, di
             audio[i, : len(c.audio)] = (c.audio - audio_mean) / audio_std
             amask[i, : len(c.audio)] = True
             present[i] = 1.0
+    k = max(1, max((len(c.text) if dim_t and c.has_text else 0) for c in clips))
+    text = np.zeros((b, k, dim_t), np.float32)
+    tmask = np.zeros((b, k), bool)
+    tpresent = np.zeros(b, np.float32)
+    for i, c in enumerate(clips):
+        if dim_t and c.has_text:
+            text[i, : len(c.text)] = c.text
+            tmask[i, : len(c.text)] = True
+            tpresent[i] = 1.0
     return Batch(torch.from_numpy(frames), torch.from_numpy(fmask), torch.from_numpy(audio),
-                 torch.from_numpy(amask), torch.from_numpy(present))
+                 torch.from_numpy(amask), torch.from_numpy(present), torch.from_numpy(text),
+                 torch.from_numpy(tmask), torch.from_numpy(tpresent))
 
 
 def _masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -77,6 +102,11 @@ def _masked_std(x: torch.Tensor, mask: torch.Tensor, mean: torch.Tensor) -> torc
     return torch.sqrt(var + 1e-6) * (m.sum(1) > 0).to(x.dtype)
 
 
+def text_summary(batch: Batch) -> torch.Tensor:
+    """(B, Dt) mean transcript embedding; zero without speech."""
+    return _masked_mean(batch.text, batch.text_mask) * batch.text_present[:, None]
+
+
 def audio_summary(batch: Batch) -> torch.Tensor:
     mean = _masked_mean(batch.audio, batch.audio_mask)
     return torch.cat([mean, _masked_std(batch.audio, batch.audio_mask, mean)], dim=-1)
@@ -87,9 +117,11 @@ class FusionHead(nn.Module):
 
     strategy = "base"
 
-    def __init__(self, dim_v: int, dim_a: int, n_labels: int, hidden: int = 64, dropout: float = 0.2):
+    def __init__(self, dim_v: int, dim_a: int, n_labels: int, hidden: int = 64, dropout: float = 0.2,
+                 dim_t: int = 0):
         super().__init__()
-        self.dim_v, self.dim_a, self.n_labels, self.hidden = dim_v, dim_a, n_labels, hidden
+        self.dim_v, self.dim_a, self.n_labels, self.hidden, self.dim_t = dim_v, dim_a, n_labels, hidden, dim_t
+        self.modalities = MODALITIES if dim_t else MODALITIES[:2]
         self.register_buffer("audio_mean", torch.zeros(dim_a))
         self.register_buffer("audio_std", torch.ones(dim_a))
         self.drop = nn.Dropout(dropout)
@@ -98,17 +130,16 @@ class FusionHead(nn.Module):
         raise NotImplementedError
 
     def modality_weights(self, batch: Batch, logits: torch.Tensor, info: dict) -> torch.Tensor:
-        """(B, 2) share of visual and audio in each decision. Default: occlusion on the top label's
-        probability (how much it drops without each modality), normalised."""
+        """(B, len(modalities)) share of visual, audio (and text) in each decision. Default: occlusion on the
+        top label's probability (how much it drops without each modality), normalised."""
         p = torch.softmax(logits, -1)
         top = p.argmax(-1, keepdim=True)
         p_top = p.gather(1, top)
         drops = []
-        for m in MODALITIES:
+        for m in self.modalities:
             lo, _ = self.forward(batch.without(m))
             drops.append((p_top - torch.softmax(lo, -1).gather(1, top)).clamp(min=0).squeeze(1))
-        d = torch.stack(drops, 1) + 1e-6
-        d[:, 1] = d[:, 1] * batch.audio_present
+        d = (torch.stack(drops, 1) + 1e-6) * batch.present()[:, : len(self.modalities)]
         return d / d.sum(1, keepdim=True)
 
     def frame_scores(self, batch: Batch, logits: torch.Tensor, info: dict) -> torch.Tensor:
@@ -120,7 +151,7 @@ class FusionHead(nn.Module):
         for j in range(n):
             one = torch.zeros_like(batch.frame_mask)
             one[:, j] = batch.frame_mask[:, j]
-            lo, _ = self.forward(Batch(batch.frames, one, batch.audio, batch.audio_mask, batch.audio_present))
+            lo, _ = self.forward(replace(batch, frame_mask=one))
             out[:, j] = torch.where(batch.frame_mask[:, j], lo.gather(1, top[:, None]).squeeze(1), out[:, j])
         return out
 
@@ -128,38 +159,47 @@ class FusionHead(nn.Module):
 class EarlyHead(FusionHead):
     strategy = "early"
 
-    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2):
-        super().__init__(dim_v, dim_a, n_labels, hidden, dropout)
-        self.mlp = nn.Sequential(nn.Linear(dim_v + 2 * dim_a + 1, hidden), nn.ReLU(), nn.Dropout(dropout),
+    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2, dim_t=0):
+        super().__init__(dim_v, dim_a, n_labels, hidden, dropout, dim_t)
+        n_in = dim_v + 2 * dim_a + 1 + (dim_t + 1 if dim_t else 0)
+        self.mlp = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(dropout),
                                  nn.Linear(hidden, n_labels))
 
     def forward(self, batch):
         v = _masked_mean(batch.frames, batch.frame_mask)
         a = audio_summary(batch) * batch.audio_present[:, None]
-        x = torch.cat([v, self.drop(a), batch.audio_present[:, None]], -1)
-        return self.mlp(x), {}
+        parts = [v, self.drop(a), batch.audio_present[:, None]]
+        if self.dim_t:
+            t = text_summary(batch)
+            parts += [self.drop(t), batch.text_present[:, None]]
+        return self.mlp(torch.cat(parts, -1)), {}
 
 
 class LateHead(FusionHead):
     strategy = "late"
 
-    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2):
-        super().__init__(dim_v, dim_a, n_labels, hidden, dropout)
+    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2, dim_t=0):
+        super().__init__(dim_v, dim_a, n_labels, hidden, dropout, dim_t)
         self.visual = nn.Linear(dim_v, n_labels)
         self.audio = nn.Linear(2 * dim_a, n_labels)
-        self.mix = nn.Parameter(torch.zeros(len(MODALITIES)))
+        if dim_t:
+            self.text = nn.Linear(dim_t, n_labels)
+        self.mix = nn.Parameter(torch.zeros(len(self.modalities)))
 
     def weights(self, present: torch.Tensor) -> torch.Tensor:
-        """(B, 2) the learned modality weights, renormalised over the modalities each clip has."""
-        w = torch.softmax(self.mix, 0)[None, :].expand(present.shape[0], -1)
-        w = w * torch.stack([torch.ones_like(present), present], 1)
+        """(B, n_modalities) the learned modality weights, renormalised over the modalities each clip has.
+        ``present``: (B, 3) from `Batch.present`."""
+        n = len(self.modalities)
+        w = torch.softmax(self.mix, 0)[None, :].expand(present.shape[0], -1) * present[:, :n]
         return w / w.sum(1, keepdim=True)
 
     def forward(self, batch):
-        v = self.visual(self.drop(_masked_mean(batch.frames, batch.frame_mask)))
-        a = self.audio(self.drop(audio_summary(batch)))
-        w = self.weights(batch.audio_present)
-        return w[:, :1] * v + w[:, 1:] * a, {"weights": w}
+        scores = [self.visual(self.drop(_masked_mean(batch.frames, batch.frame_mask))),
+                  self.audio(self.drop(audio_summary(batch)))]
+        if self.dim_t:
+            scores.append(self.text(self.drop(text_summary(batch))))
+        w = self.weights(batch.present())
+        return sum(w[:, i : i + 1] * s for i, s in enumerate(scores)), {"weights": w}
 
     def modality_weights(self, batch, logits, info):
         return info["weights"]
@@ -168,11 +208,13 @@ class LateHead(FusionHead):
 class AttentionHead(FusionHead):
     strategy = "attention"
 
-    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2):
-        super().__init__(dim_v, dim_a, n_labels, hidden, dropout)
+    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2, dim_t=0):
+        super().__init__(dim_v, dim_a, n_labels, hidden, dropout, dim_t)
         self.proj_v = nn.Linear(dim_v, hidden)
         self.proj_a = nn.Linear(dim_a, hidden)
-        self.modality = nn.Parameter(torch.zeros(len(MODALITIES), hidden))
+        if dim_t:
+            self.proj_t = nn.Linear(dim_t, hidden)
+        self.modality = nn.Parameter(torch.zeros(len(self.modalities), hidden))
         self.queries = nn.Parameter(torch.randn(n_labels, hidden) * hidden ** -0.5)
         self.key = nn.Linear(hidden, hidden)
         self.value = nn.Linear(hidden, hidden)
@@ -183,15 +225,20 @@ class AttentionHead(FusionHead):
     def forward(self, batch):
         tv = self.proj_v(batch.frames) + self.modality[0]
         ta = self.proj_a(batch.audio) + self.modality[1]
-        tokens = torch.cat([tv, ta], 1)  # (B, N+W, H)
-        mask = torch.cat([batch.frame_mask, batch.audio_mask & (batch.audio_present[:, None] > 0)], 1)
+        parts = [tv, ta]
+        masks = [batch.frame_mask, batch.audio_mask & (batch.audio_present[:, None] > 0)]
+        if self.dim_t:
+            parts.append(self.proj_t(batch.text) + self.modality[2])
+            masks.append(batch.text_mask & (batch.text_present[:, None] > 0))
+        tokens = torch.cat(parts, 1)  # (B, N+W[+K], H)
+        mask = torch.cat(masks, 1)
         k, v = self.key(tokens), self.value(self.drop(tokens))
         s = torch.einsum("mh,bth->bmt", self.queries, k) / self.hidden ** 0.5
         s = s.masked_fill(~mask[:, None, :], float("-inf"))
         att = torch.softmax(s, -1)  # (B, M, T); every row has at least one frame token
         pooled = self.norm(torch.einsum("bmt,bth->bmh", att, v))
         logits = (pooled * self.out_w).sum(-1) + self.out_b
-        return logits, {"attention": att, "n_frames": batch.frames.shape[1]}
+        return logits, {"attention": att, "n_frames": batch.frames.shape[1], "n_audio": batch.audio.shape[1]}
 
     def _top_attention(self, logits, info):
         top = logits.argmax(-1)
@@ -199,8 +246,9 @@ class AttentionHead(FusionHead):
 
     def modality_weights(self, batch, logits, info):
         a = self._top_attention(logits, info)
-        n = info["n_frames"]
-        return torch.stack([a[:, :n].sum(1), a[:, n:].sum(1)], 1)
+        n, w = info["n_frames"], info["n_audio"]
+        shares = [a[:, :n].sum(1), a[:, n : n + w].sum(1)] + ([a[:, n + w :].sum(1)] if self.dim_t else [])
+        return torch.stack(shares, 1)
 
     def frame_scores(self, batch, logits, info):
         a = self._top_attention(logits, info)[:, : info["n_frames"]]
@@ -210,5 +258,6 @@ class AttentionHead(FusionHead):
 HEADS = {"early": EarlyHead, "late": LateHead, "attention": AttentionHead}
 
 
-def build(strategy: str, dim_v: int, dim_a: int, n_labels: int, hidden: int = 64, dropout: float = 0.2) -> FusionHead:
-    return HEADS[strategy](dim_v, dim_a, n_labels, hidden, dropout)
+def build(strategy: str, dim_v: int, dim_a: int, n_labels: int, hidden: int = 64, dropout: float = 0.2,
+          dim_t: int = 0) -> FusionHead:
+    return HEADS[strategy](dim_v, dim_a, n_labels, hidden, dropout, dim_t)

@@ -35,7 +35,7 @@ def save_head(head, out_dir: str | Path, labels, backbone: str, feature_versions
     save_file(state, str(out / WEIGHTS), metadata={"format": FORMAT})
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "strategy": head.strategy, "task": task,
               "labels": list(labels), "backbone": backbone, "features": feature_versions,
-              "dims": {"visual": head.dim_v, "audio": head.dim_a, "hidden": head.hidden},
+              "dims": {"visual": head.dim_v, "audio": head.dim_a, "hidden": head.hidden, "text": head.dim_t},
               "metrics": metrics, **(extra or {})}
     (out / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out
@@ -49,14 +49,17 @@ class Prediction:
     score: float
     scores: dict[str, float]
     frames: list[dict]  # [{"time": s, "weight": w}] best first
-    modalities: dict[str, float]  # share of visual / audio in the decision
+    modalities: dict[str, float]  # share of visual / audio (/ text) in the decision
     has_audio: bool
+    has_text: bool | None = None  # None: the head has no text modality
 
     def to_dict(self) -> dict:
+        e = {"frames": self.frames, "modalities": self.modalities,
+             "audio": "present" if self.has_audio else "missing (masked)"}
+        if self.has_text is not None:
+            e["text"] = "present" if self.has_text else "missing (no speech, masked)"
         return {"label": self.label, "score": round(self.score, 4),
-                "scores": {k: round(v, 4) for k, v in self.scores.items()},
-                "explanation": {"frames": self.frames, "modalities": self.modalities,
-                                "audio": "present" if self.has_audio else "missing (masked)"}}
+                "scores": {k: round(v, 4) for k, v in self.scores.items()}, "explanation": e}
 
 
 @dataclass
@@ -79,6 +82,19 @@ class TrainedHead:
     @property
     def backbone(self) -> str:
         return self.config["backbone"]
+
+    @property
+    def uses_text(self) -> bool:
+        """Trained with the transcript modality (``vidmm train --text``)."""
+        return int(self.config.get("dims", {}).get("text", 0) or 0) > 0
+
+    @property
+    def speech_model(self) -> str | None:
+        return (self.config.get("features") or {}).get("speech_model")
+
+    def inputs(self, path: str, extractor) -> ClipInputs:
+        """One file's tokens as this head was trained on them (with transcript tokens when it reads text)."""
+        return clip_inputs(path, extractor, text=self.uses_text, asr_model=self.speech_model)
 
     @property
     def task(self) -> str:
@@ -115,7 +131,7 @@ class TrainedHead:
         from .heads import collate
 
         m = self.module
-        batch = collate(clips, m.audio_mean.numpy(), m.audio_std.numpy(), m.dim_v, m.dim_a)
+        batch = collate(clips, m.audio_mean.numpy(), m.audio_std.numpy(), m.dim_v, m.dim_a, m.dim_t)
         with torch.no_grad():
             logits, info = m(batch)
             probs = torch.softmax(logits, -1).numpy()
@@ -141,16 +157,16 @@ class TrainedHead:
                 z = np.exp(fs - fs.max())
                 weights = z / z.sum()
             frames = [{"time": round(float(c.times[k]), 3), "weight": round(float(weights[k]), 4)} for k in order]
+            shares = {name: round(float(mweights[i, k]), 4) for k, name in enumerate(self.module.modalities)}
             out.append(Prediction(self.labels[j], float(probs[i, j]),
-                                  {lab: float(p) for lab, p in zip(self.labels, probs[i])}, frames,
-                                  {"visual": round(float(mweights[i, 0]), 4), "audio": round(float(mweights[i, 1]), 4)},
-                                  c.has_audio))
+                                  {lab: float(p) for lab, p in zip(self.labels, probs[i])}, frames, shares,
+                                  c.has_audio, c.has_text if self.uses_text else None))
         return out
 
     def classify(self, path: str, extractor) -> Prediction:
         """One file through the shared extractor (cached features), with its explanation."""
         self.check_backbone(extractor.backbone.fingerprint)
-        return self.explain_inputs([clip_inputs(path, extractor)])[0]
+        return self.explain_inputs([self.inputs(path, extractor)])[0]
 
     def span_inputs(self, path: str, extractor, start: float, end: float,
                     frame_index: np.ndarray | None = None) -> ClipInputs:
@@ -168,8 +184,13 @@ class TrainedHead:
             keep = (af.times >= start) & (af.times < max(end, start + 1e-6))
             if keep.any():
                 audio, audio_t = np.asarray(af.matrix[keep], np.float32), np.asarray(af.times[keep])
+        txt = txt_t = None
+        if self.uses_text:
+            from .inputs import text_tokens
+
+            txt, txt_t = text_tokens(path, extractor, self.speech_model, start, end)
         return ClipInputs(np.asarray(fe.vectors[frame_index], np.float32), np.asarray(fe.times[frame_index]),
-                          audio, audio_t)
+                          audio, audio_t, txt, txt_t)
 
     def predict_shot(self, path: str, extractor, frame_index: np.ndarray, start: float, end: float) -> np.ndarray:
         """`scene --head`, per shot: (M,) probabilities from the shot's frame tokens and audio windows."""
@@ -185,6 +206,19 @@ class TrainedHead:
         sv = np.asarray(shot_vectors, np.float32)
         clips = [ClipInputs(v[None, :], np.zeros(1), None, None) for v in sv]
         return self.predict_inputs(clips)
+
+
+def _check_features(features: dict, cfg_path) -> None:
+    """A head reads tokens of the versions it was trained on; another version is another input space."""
+    from ..media.audio import FEATURES_VERSION
+    from .inputs import INPUTS_VERSION
+    from .text import TEXT_VERSION
+
+    want = {"inputs": INPUTS_VERSION, "audio": FEATURES_VERSION, "text": TEXT_VERSION}
+    for k, v in want.items():
+        if features.get(k) is not None and features[k] != v:
+            raise ModelFileError(f"head was trained on {k} features {features[k]}, this vidmm makes {v}",
+                                 path=str(cfg_path), hint="retrain it with `vidmm train`")
 
 
 #: Sub-folder of a models folder ($VIDMM_MODELS, the user data folder) that holds named heads.
@@ -231,6 +265,7 @@ def load_head(path: str | Path, task: str | None = None) -> TrainedHead:
             raise ModelFileError("head was written by a newer vidmm", path=str(cfg_path), hint="upgrade vidmm")
         strategy, labels, dims = config["strategy"], list(config["labels"]), config["dims"]
         _ = config["backbone"]
+        _check_features(config.get("features") or {}, cfg_path)
     except ModelFileError:
         raise
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
@@ -247,7 +282,8 @@ def load_head(path: str | Path, task: str | None = None) -> TrainedHead:
     except Exception as err:  # noqa: BLE001 - safetensors raises several types for a damaged file
         raise ModelFileError(f"head weights are damaged ({type(err).__name__})", path=str(w_path),
                              hint="retrain it with `vidmm train`") from None
-    module = build(strategy, int(dims["visual"]), int(dims["audio"]), len(labels), int(dims["hidden"]))
+    module = build(strategy, int(dims["visual"]), int(dims["audio"]), len(labels), int(dims["hidden"]),
+                   dim_t=int(dims.get("text", 0) or 0))
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError:

@@ -23,6 +23,9 @@ HIDDEN = 64
 #: Share of training clips whose audio is hidden in each epoch (modality dropout), so a head still works on
 #: clips without sound and on visual-only callers (``scene --head`` scores shots from frames alone).
 AUDIO_DROPOUT = 0.3
+#: The same for transcript tokens (heads with the text modality): most clips have no speech at all, and a
+#: head must not learn "speech present" as a shortcut it cannot do without.
+TEXT_DROPOUT = 0.3
 
 
 @dataclass
@@ -60,7 +63,7 @@ def class_weights(y: np.ndarray, n: int) -> np.ndarray:
 
 def train_head(strategy: str, train_clips, y_train, val_clips, y_val, labels, dim_v: int, dim_a: int,
                seed: int = 0, epochs: int = EPOCHS, patience: int = PATIENCE, hidden: int = HIDDEN,
-               lr: float = LR) -> TrainResult:
+               lr: float = LR, dim_t: int = 0) -> TrainResult:
     import torch
 
     from ..models.backbones.base import set_torch_threads
@@ -70,26 +73,30 @@ def train_head(strategy: str, train_clips, y_train, val_clips, y_val, labels, di
     torch.manual_seed(seed)
     m = len(labels)
     y_train, y_val = np.asarray(y_train, int), np.asarray(y_val, int)
-    head = build(strategy, dim_v, dim_a, m, hidden)
+    head = build(strategy, dim_v, dim_a, m, hidden, dim_t=dim_t)
     mean, std = audio_stats(train_clips, dim_a)
     head.audio_mean.copy_(torch.from_numpy(mean))
     head.audio_std.copy_(torch.from_numpy(std))
-    tb = collate(train_clips, mean, std, dim_v, dim_a)
-    vb = collate(val_clips, mean, std, dim_v, dim_a) if len(val_clips) else None
+    tb = collate(train_clips, mean, std, dim_v, dim_a, dim_t)
+    vb = collate(val_clips, mean, std, dim_v, dim_a, dim_t) if len(val_clips) else None
     yt = torch.from_numpy(y_train)
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.from_numpy(class_weights(y_train, m)))
     opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=WEIGHT_DECAY)
     best, best_key, best_epoch, since, history = None, None, 0, 0, []
     t0 = time.perf_counter()
     epoch = 0
-    from .heads import Batch
+    from dataclasses import replace
 
     gen = torch.Generator().manual_seed(seed)
     for epoch in range(1, epochs + 1):
         head.train()
         opt.zero_grad()
         keep = (torch.rand(len(y_train), generator=gen) >= AUDIO_DROPOUT).float()
-        logits, _ = head(Batch(tb.frames, tb.frame_mask, tb.audio, tb.audio_mask, tb.audio_present * keep))
+        batch = replace(tb, audio_present=tb.audio_present * keep)
+        if dim_t:  # drawn only for text heads, so heads without text train exactly as before
+            keep_t = (torch.rand(len(y_train), generator=gen) >= TEXT_DROPOUT).float()
+            batch = replace(batch, text_present=tb.text_present * keep_t)
+        logits, _ = head(batch)
         loss = loss_fn(logits, yt)
         loss.backward()
         opt.step()

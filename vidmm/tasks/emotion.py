@@ -161,6 +161,7 @@ class EmotionSegment:
     text: str | None = None
     names: tuple[str, ...] = LABELS  # the labels ``probs`` is over (a trained head's own labels)
     frames: list[dict] | None = None  # a trained head: the frames that drove the label [{"time", "weight"}]
+    shares: dict[str, float] | None = None  # a trained head: each modality's share (visual, audio[, text])
 
     @property
     def duration(self) -> float:
@@ -175,6 +176,8 @@ class EmotionSegment:
                              "vocal": self.vocal.to_dict() if self.vocal else None}
         if self.frames is not None:
             d["frames"] = self.frames
+        if self.shares is not None:
+            d["modalities"] = self.shares
         if self.text:
             d["text"] = self.text
         return d
@@ -184,8 +187,7 @@ class EmotionSegment:
         if self.label is None:
             return "no evidence"
         if self.frames is not None:  # a trained head: its modality shares
-            shares = [f"{n} {100 * ev.contribution:.0f}%" for n, ev in (("visual", self.visual), ("audio", self.vocal))
-                      if ev is not None and ev.contribution > 0]
+            shares = [f"{n} {100 * v:.0f}%" for n, v in (self.shares or {}).items() if v > 0.005]
             return f"{self.label} {self.score:.2f}" + (f" ({'; '.join(shares)})" if shares else "")
         parts = []
         if self.visual and self.visual.contribution > 0:
@@ -612,7 +614,6 @@ def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEG
     the modality shares that drove it. Arousal/valence come from the circumplex when every label of the
     head is one of the seven FER classes, else they are None."""
     from ..errors import InputError
-    from ..fusion.inputs import clip_inputs
 
     t0 = time.perf_counter()
     head.check_task("emotion")
@@ -623,7 +624,7 @@ def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEG
         raise InputError("has no video stream", path=path,
                          hint="a trained head needs video frames; run `vidmm emotion` without --head")
     names = tuple(head.labels)
-    whole = clip_inputs(path, extractor)
+    whole = head.inputs(path, extractor)  # with transcript tokens when the head reads text
     overall = head.explain_inputs([whole])[0]
     duration = float(info.duration or (whole.times[-1] if len(whole.times) else 0.0))
     segs: list[EmotionSegment] = []
@@ -632,7 +633,7 @@ def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEG
         visual, vocal = _head_evidence(pred, pred.has_audio)
         probs = np.array([pred.scores[n] for n in names])
         segs.append(EmotionSegment(a, b, False, pred.label, pred.score, probs, visual, vocal, names=names,
-                                   frames=pred.frames))
+                                   frames=pred.frames, shares=pred.modalities))
     for said in transcript or []:
         a, b = _get(said, "start"), _get(said, "end")
         overlaps = [min(b, s.end) - max(a, s.start) for s in segs]
@@ -648,14 +649,16 @@ def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEG
     modalities = {"visual": "present (backbone frame embeddings)",
                   "vocal": "present (audio features)" if has_audio else
                   ("absent: no audio track (masked)" if not info.has_audio else "absent: empty audio (masked)")}
+    if head.uses_text:
+        modalities["text"] = "present (transcript)" if whole.has_text else "absent: no speech (masked)"
     card = head.config.get("card") or {}
     notes = [f"trained head {head.name}: faces and voice cues are not analysed; the label is the head's, "
-             "from frame embeddings and audio features"]
+             "from frame embeddings and audio features" + (" and the transcript" if head.uses_text else "")]
     if card.get("trust"):
         notes.append(f"head model card: {card['trust']}" + (f" ({card['reason']})" if card.get("reason") else ""))
     return EmotionResult(
         file=str(path), duration=duration, label=overall.label, score=overall.score, probs=probs,
-        evidence="frames+audio" if has_audio else "frames", segments=segs, tracks=[], observations=[],
+        evidence="+".join(["frames"] + ["audio"] * has_audio + ["text"] * whole.has_text), segments=segs, tracks=[], observations=[],
         frames=len(whole.frames), frames_with_faces=0, max_faces=0, modalities=modalities, arousal=arousal,
         valence=valence, prosody=None, cues={},
         models={"backbone": extractor.backbone.fingerprint, "head": head.name, "fusion": f"trained head ({head.strategy})"},
