@@ -447,3 +447,46 @@ def test_text_head_feature_version_mismatch_is_refused(text_heads, tmp_path):
     (bad / "head.json").write_text(json.dumps(cfg))
     with pytest.raises(ModelFileError, match="trained on text features text-0"):
         load_head(bad)
+
+
+# -- scene --head --explain: per-label frame weights and modality shares -----------------------------------
+def test_scene_explain_with_attention_head_names_frames_and_modalities(trained, dataset, extractor, capsys):
+    from vidmm._cli.scene_cmd import render_table
+    from vidmm.fusion import load_head
+    from vidmm.tasks.scene import scene
+
+    head = load_head(trained.out / "attention")
+    loud = next(s for s in dataset[1] if s.label == "applause" and s.path.endswith("_03.mp4"))
+    silent = next(s for s in dataset[1] if s.label == "bicycles" and s.path.endswith("_03.mp4"))
+    for seg in (loud, silent):
+        r = scene(seg.path, extractor, head=head, explain=True, top_k=len(SOURCES))
+        d = r.to_dict()
+        for lab in d["labels"] + [x for s in d["segments"] for x in s["labels"]]:
+            assert lab["frames"] and len(lab["frame_weights"]) == len(lab["frames"])
+            assert all(0 <= t <= 2.0 for t in lab["frames"]) and all(0 <= w <= 1 for w in lab["frame_weights"])
+            assert set(lab["modalities"]) == {"visual", "audio"}
+            # Attention mass over the clip's tokens: the shares sum to one, the named frames are part of
+            # the visual share.
+            assert sum(lab["modalities"].values()) == pytest.approx(1.0, abs=1e-3)
+            assert sum(lab["frame_weights"]) <= lab["modalities"]["visual"] + 1e-3
+        if seg is silent:
+            assert all(x["modalities"]["audio"] == 0 for x in d["labels"])
+        else:
+            assert d["labels"][0]["modalities"]["audio"] > 0
+    render_table(r, explain=True)
+    out = capsys.readouterr().out
+    assert "why " in out and "visual" in out and "modalities" in out
+    plain = scene(silent.path, extractor, head=head).to_dict()
+    assert "modalities" not in plain["labels"][0] and "frames" not in plain["labels"][0]
+
+
+def test_scene_explain_cli_json_with_early_head(trained, dataset):
+    clip = next(s for s in dataset[1] if s.label == "applause").path
+    r = _cli("scene", clip, "--head", trained.out / "early", "--explain", "--max-frames", "6", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    top = doc["labels"][0]
+    assert top["frames"] and top["frame_weights"] and set(top["modalities"]) == {"visual", "audio"}
+    for lab in doc["labels"]:  # a label no modality supports gets zero shares, never an invented split
+        total = sum(lab["modalities"].values())
+        assert total == pytest.approx(1.0, abs=1e-3) or total == 0

@@ -156,6 +156,30 @@ class FusionHead(nn.Module):
         return out
 
 
+    def explain_labels(self, batch: Batch, logits: torch.Tensor, info: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per label, not just the top one (``scene --head --explain``): (B, N, M) each frame's weight for
+        each label (a softmax over the clip's frames of the label's logit with that frame as the only visual
+        token; masked frames 0) and (B, M, n_modalities) each modality's share in each label (occlusion: how
+        much the label's log-probability drops without it, normalised over the modalities the clip has; all 0
+        when no modality supports the label)."""
+        b, n, _ = batch.frames.shape
+        per_frame = torch.full((b, n, logits.shape[1]), float("-inf"))
+        for j in range(n):
+            one = torch.zeros_like(batch.frame_mask)
+            one[:, j] = batch.frame_mask[:, j]
+            lo, _ = self.forward(replace(batch, frame_mask=one))
+            per_frame[:, j] = torch.where(batch.frame_mask[:, j : j + 1], lo, per_frame[:, j])
+        frames = torch.softmax(per_frame, 1).nan_to_num(0.0)
+        # Log-probability drops, so a label the clip barely supports still gets a meaningful split.
+        lp = torch.log_softmax(logits, -1)
+        drops = [(lp - torch.log_softmax(self.forward(batch.without(m))[0], -1)).clamp(min=0)
+                 for m in self.modalities]
+        d = torch.stack(drops, -1) * batch.present()[:, None, : len(self.modalities)]
+        total = d.sum(-1, keepdim=True)
+        # No modality supports the label (removing any of them makes it likelier): all shares 0, not a split.
+        return frames, torch.where(total > 1e-4, d / total.clamp(min=1e-12), torch.zeros_like(d))
+
+
 class EarlyHead(FusionHead):
     strategy = "early"
 
@@ -253,6 +277,17 @@ class AttentionHead(FusionHead):
     def frame_scores(self, batch, logits, info):
         a = self._top_attention(logits, info)[:, : info["n_frames"]]
         return a.masked_fill(~batch.frame_mask, float("-inf"))
+
+    def explain_labels(self, batch, logits, info):
+        """The attention itself: (B, N, M) each label's attention on each frame, (B, M, n_modalities) each
+        label's attention mass on frame, audio (and transcript) tokens."""
+        att = info["attention"]  # (B, M, T)
+        n, w = info["n_frames"], info["n_audio"]
+        frames = att[:, :, :n].transpose(1, 2)
+        shares = [att[:, :, :n].sum(-1), att[:, :, n : n + w].sum(-1)]
+        if self.dim_t:
+            shares.append(att[:, :, n + w :].sum(-1))
+        return frames, torch.stack(shares, -1)
 
 
 HEADS = {"early": EarlyHead, "late": LateHead, "attention": AttentionHead}

@@ -196,6 +196,26 @@ class TrainedHead:
         """`scene --head`, per shot: (M,) probabilities from the shot's frame tokens and audio windows."""
         return self.predict_inputs([self.span_inputs(path, extractor, start, end, frame_index)])[0]
 
+    def explain_shot(self, path: str, extractor, frame_index: np.ndarray, start: float,
+                     end: float) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
+        """`scene --head --explain`, per shot: (M,) probabilities, (n, M) each frame's weight for each label
+        (an attention head: its attention on the frames; the others: a softmax over frames of the label's
+        one-frame logit) and, per label, each modality's share ({"visual", "audio"[, "text"]})."""
+        import torch
+
+        from .heads import collate
+
+        m = self.module
+        clip = self.span_inputs(path, extractor, start, end, frame_index)
+        batch = collate([clip], m.audio_mean.numpy(), m.audio_std.numpy(), m.dim_v, m.dim_a, m.dim_t)
+        with torch.no_grad():
+            logits, info = m(batch)
+            frames, shares = m.explain_labels(batch, logits, info)
+        probs = torch.softmax(logits, -1)[0].numpy()
+        n = len(clip.frames)
+        mods = [{k: round(float(v), 4) for k, v in zip(m.modalities, row)} for row in shares[0].numpy()]
+        return probs, frames[0, :n].numpy(), mods
+
     def explain_span(self, path: str, extractor, start: float, end: float) -> Prediction:
         """`emotion --head`, per timeline segment: the prediction and what drove it."""
         return self.explain_inputs([self.span_inputs(path, extractor, start, end)])[0]

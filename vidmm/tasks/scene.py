@@ -74,11 +74,17 @@ class LabelScore:
     label: str
     score: float
     frames: list[float] | None = None  # --explain: times (s) of the frames that drove this label
+    modalities: dict[str, float] | None = None  # --explain with a fusion head: each modality's share
+    frame_weights: list[float] | None = None  # --explain with a fusion head: each of ``frames``' weight
 
     def to_dict(self) -> dict:
         d = {"label": self.label, "score": round(float(self.score), 4)}
         if self.frames is not None:
             d["frames"] = [round(t, 3) for t in self.frames]
+        if self.frame_weights is not None:
+            d["frame_weights"] = [round(w, 4) for w in self.frame_weights]
+        if self.modalities is not None:
+            d["modalities"] = self.modalities
         return d
 
 
@@ -199,12 +205,18 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
     thr = none_threshold(len(names))
 
     seg_probs, seg_scores, seg_refs, segments, weights = [], [], [], [], []
+    head_explained = []  # --explain with a fusion head: (frame index, (n, M) weights, shares, duration) per shot
     for s in shots:
         idx = np.flatnonzero(fe.shot == s.index)
         if idx.size == 0:  # more shots than frames: the frame nearest the shot's middle stands in
             idx = np.array([int(np.argmin(np.abs(fe.times - (s.start + s.end) / 2)))])
         frames = fe.vectors[idx]
-        if head is not None and hasattr(head, "predict_shot"):  # a fusion head: the shot's frames and audio
+        head_shares = None
+        if head is not None and explain and hasattr(head, "explain_shot"):  # per label: frames and modalities
+            probs, att, head_shares = head.explain_shot(path, extractor, idx, s.start, s.end)
+            scores, ref = probs, None
+            head_explained.append((idx, att, head_shares, max(s.end - s.start, 1e-3)))
+        elif head is not None and hasattr(head, "predict_shot"):  # a fusion head: the shot's frames and audio
             probs = np.asarray(head.predict_shot(path, extractor, idx, s.start, s.end))
             scores, ref, att = probs, None, None
         elif head is not None:
@@ -225,6 +237,10 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
         none = z is not None and z < thr
         segments.append(SceneSegment(s.start, s.end, _top(names, probs, top_k, frames_for if explain else None),
                                      none, z))
+        for x in segments[-1].labels if head_shares is not None else ():
+            j = names.index(x.label)
+            weight = {round(float(fe.times[i]), 6): float(a) for i, a in zip(idx, att[:, j])}
+            x.modalities, x.frame_weights = head_shares[j], [weight[round(t, 6)] for t in x.frames]
         seg_probs.append(probs)
         seg_scores.append(scores)
         seg_refs.append(ref)
@@ -236,6 +252,8 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
     z_all = None if seg_refs[0] is None else match_z(w @ np.stack(seg_scores), w @ np.stack(seg_refs))
 
     def overall_frames(j):
+        if head_explained:  # a fusion head: the frames weighing most for label j, weighted by shot duration
+            return sorted(t for _, t in _head_frames(j))
         if head is not None or scorer is None:
             return []
         sim = fe.vectors @ scorer.vectors[j]
@@ -246,8 +264,22 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
               "labels": scorer.labels.source if scorer is not None else "head",
               "n_labels": len(names),
               "temperature": None if head is not None else scorer.scale}
+    total = sum(w for *_, w in head_explained)
+
+    def _head_frames(j):  # [(weight, time)] best first: frame weight x the shot's share of the duration
+        cand = [(w / total * float(att[i, j]), float(fe.times[idx[i]])) for idx, att, _, w in head_explained
+                for i in range(len(idx))]
+        return sorted(cand, key=lambda c: -c[0])[:EXPLAIN_FRAMES]
+
+    overall_labels = _top(names, overall, top_k, overall_frames if explain else None)
+
+    for x in overall_labels if head_explained else ():  # duration-weighted mean of the shots' modality shares
+        j = names.index(x.label)
+        x.modalities = {k: round(sum(w * sh[j][k] for _, _, sh, w in head_explained) / total, 4)
+                        for k in head_explained[0][2][j]}
+        x.frame_weights = [w for w, _ in sorted(_head_frames(j), key=lambda c: c[1])]
     return SceneResult(
-        file=str(path), duration=info.duration, labels=_top(names, overall, top_k, overall_frames if explain else None),
+        file=str(path), duration=info.duration, labels=overall_labels,
         segments=segments, models=models, none_of_these=z_all is not None and z_all < thr, match_z=z_all,
         elapsed_s=time.perf_counter() - start,
         extra={"shots": n_shots, "frames": len(fe)},
