@@ -134,3 +134,22 @@ def test_file_lock_lets_one_holder_in_at_a_time(tmp_path):
         order.append("first")
     t.join(10)
     assert order == ["first", "second"]
+
+
+def test_writes_do_not_rescan_the_folder_each_time(tmp_path, monkeypatch):
+    """A night's batch writes thousands of entries: the folder is scanned on the first write, then only
+    when this cache's writes could pass the cap or every SCAN_EVERY writes, not on every write."""
+    import vidmm.cache as cache_mod
+
+    cache = Cache(tmp_path, max_mb=1)
+    scans = []
+    real = Cache._entries
+    monkeypatch.setattr(Cache, "_entries", lambda self: scans.append(1) or real(self))
+    for i in range(20):
+        cache.put("x", f"k{i}", {"v": np.zeros(100, np.float32)})
+    assert len(scans) == 1
+    for i in range(cache_mod.SCAN_EVERY):
+        cache.put("x", f"m{i}", {"v": np.zeros(10, np.float32)})
+    assert len(scans) == 2
+    cache.put("x", "big", {"v": np.zeros(300_000, np.float32)})  # 1.2 MB: past the 1 MB cap at once
+    assert len(scans) == 3 and cache.info().bytes <= cache.max_bytes
