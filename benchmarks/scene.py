@@ -3,8 +3,16 @@
     python benchmarks/scene.py                 # timings (60 s 1080p clip, cache, search over 100 clips)
     python benchmarks/scene.py --calibrate     # temperature, pooling and "none of these" on ../shared/media
     python benchmarks/scene.py --workdir DIR   # keep the generated clip between runs
+    python benchmarks/scene.py --clip camera   # one of the two clips only
+    python benchmarks/scene.py --calibrate-audio   # sound labels: weight of YAMNet's evidence
+
+Two 60 s 1080p clips: "testvideo" (PySceneDetect's test video looped; x264 places keyframes itself, at cuts
+and at most 250 frames apart; fades and a dark third) and "camera" (the skateboarding dog looped; a
+keyframe every second and none at cuts, as a camera records).
 
 Timings, after the model is loaded and the label texts are embedded (both paid once per run):
+  * shot detection alone: the full decode and the default path (fast path where the packets allow it)
+    side by side, which path ran and why, and the fast path forced when the default did not take it;
   * decode / shots / embed / score: the steps of `vidmm scene` done one by one on a cold cache;
   * total: `scene()` end to end on another cold cache, compared with decoding the sampled frames and
     embedding them alone, and with a full decode of the clip (every frame, PyAV, threads on);
@@ -20,12 +28,33 @@ Measured 2026-11-23 on the 2-core dev VM shared with other jobs (load average 2-
   search, 100 clips: index 20-56 s cold (13 distinct files), query 86 ms median with VIDMM_THREADS=1
   (refresh + read index 25 ms, embed query 58 ms, rank 17 ms); with torch on 2 threads under load the
   query embedding alone took 450 ms (thread oversubscription).
+
+Measured 2026-11-30 after the shot-detection fast path (two runs, same VM shared with other helpers at load
+average 5-6: absolute times are 2-3x the ones above, compare the ratios within a run):
+  testvideo: the fast path's candidates (12 keyframes off the cadence, size spikes, dark stretches) would
+  need 76% of the frames decoded (checking the frame before a keyframe placed at a cut means decoding the
+  whole GOP before it, up to 250 frames), so the default path runs the full decode: shots 9.2 / 11.5 s,
+  decode 32 sampled frames 5.6 / 4.6 s, embed 7.0 / 7.5 s, score 0.34 / 0.24 s; total 17.0 / 18.3 s =
+  1.36x / 1.50x of decode sampled + embed alone (12.6 / 12.2 s: the load slowed those more than the
+  2.2x run above); full decode 7.5 / 10.9 s, i.e. scene is still slower than a full decode (0.44x /
+  0.60x). Shot detection alone: full 10.9 / 12.5 s, fast path forced 8.6 / 8.9 s (1773 of 1798 frames
+  decoded, non-reference ones skipped on the way, fewer frames converted), same cuts.
+  camera: P-frames are over 30% of the keyframes' size (a busy stream: a cut does not stand out by size)
+  -> full decode: shots 17.0 / 18.1 s, decode 1.5 / 1.0 s, embed 6.5 / 6.6 s, total 31.5 / 28.2 s =
+  3.96x / 3.73x; full decode 15.1 / 15.0 s.
+  cached re-run 0.20 / 0.40 s (testvideo), 0.10 / 0.22 s (camera): 46-326x.
+  search, 100 clips: index 70 / 61 s, query median 771 / 585 ms (embed query 869 / 553 ms under load).
+  Targets not met: the fast path (exact: same cuts as the full decode, tests/test_shots.py) only pays on
+  calm footage with short GOPs (e.g. the skateboarding clip itself decodes 137 of 421 frames); and "5x
+  faster than a full decode" cannot be met while decoding the sampled frames and embedding them alone
+  take ~0.7x of a full decode (3.1 s vs 4.5 s above), whatever shot detection costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import os
 import statistics
 import sys
@@ -146,9 +175,62 @@ def calibrate() -> None:
               f"(flags {(q < keep90).mean():.0%} foreign)")
 
 
+def calibrate_audio() -> None:
+    """Sound labels: top-1/top-3 on the labelled clips with YAMNet evidence mixed in, per weight and match."""
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.labels import LabelSet
+    from vidmm.models.audio_events import load_yamnet
+    from vidmm.tasks import evidence, zeroshot
+    from vidmm.tasks.scene import Scorer, SoundLabels
+
+    rows = labelled_clips()
+    ex = Extractor(cache=Cache())
+    bb = ex.backbone
+    labels = LabelSet.of([r["label"] for r in rows])
+    scorer = Scorer.build(bb, labels, ex.cache, none_check=False)
+    yamnet = load_yamnet()
+    clips = []  # per clip: [(visual pooled scores (M,), YAMNet mean class scores (521,) or None, weight)]
+    for r in rows:
+        p = str(MEDIA / r["file"])
+        fe, shots, snd = ex.frame_embeddings(p), ex.shots(p), evidence.sounds(p, ex, yamnet)
+        shot_rows = []
+        for s in shots:
+            idx = np.flatnonzero(fe.shot == s.index)
+            if idx.size == 0:
+                idx = np.array([int(np.argmin(np.abs(fe.times - (s.start + s.end) / 2)))])
+            shot_rows.append((scorer.score(fe.vectors[idx])[1], None if snd is None else snd.mean(s.start, s.end),
+                              max(s.end - s.start, 1e-3)))
+        clips.append(shot_rows)
+    with_sound = [i for i, c in enumerate(clips) if c[0][1] is not None]
+    print(f"{len(rows)} labelled clips ({len(with_sound)} with sound), {len(labels)} labels, scale {scorer.scale}")
+    for match in (0.55, 0.6, 0.65, 0.7):
+        sl = SoundLabels.build(bb, labels, yamnet.class_names, ex.cache, match)
+        print(f"\nmatch >= {match}: sound labels {sl.matched(labels)}")
+        for w in (0.0, 0.02, 0.05, 0.1, 0.2, 0.3):
+            top1 = top3 = s1 = s3 = 0
+            nll = 0.0
+            for i, c in enumerate(clips):
+                p = sum(zeroshot.softmax(scorer.scale * (v + (0 if a is None else w * sl.evidence(a)))) * d
+                        for v, a, d in c) / sum(d for _, _, d in c)
+                rank = list(np.argsort(-p, kind="stable")).index(i)
+                top1 += rank == 0
+                top3 += rank < 3
+                nll -= np.log(p[i])
+                if i in with_sound:
+                    s1 += rank == 0
+                    s3 += rank < 3
+            print(f"  weight {w:4.2f}: top-1 {top1}/{len(clips)} top-3 {top3}/{len(clips)} "
+                  f"(clips with sound: {s1}/{len(with_sound)}, {s3}/{len(with_sound)}), "
+                  f"cross-entropy {nll / len(clips):.3f}")
+
+
 # -- timings --------------------------------------------------------------------------------------------
-def make_1080p_clip(src: Path, out: Path, seconds: float = 60.0) -> Path:
-    """Loop ``src`` scaled to 1920x1080 into a ``seconds`` long H.264 file (the source's frame rate)."""
+def make_1080p_clip(src: Path, out: Path, seconds: float = 60.0, gop: int | None = None) -> Path:
+    """Loop ``src`` scaled to 1920x1080 into a ``seconds`` long H.264 file (the source's frame rate).
+
+    By default x264 places keyframes itself (at cuts, and at most 250 frames apart); ``gop`` makes it a
+    camera-like stream instead: a keyframe every ``gop`` frames and none at cuts."""
     import av
 
     if out.exists():
@@ -162,6 +244,8 @@ def make_1080p_clip(src: Path, out: Path, seconds: float = 60.0) -> Path:
         vs = outc.add_stream("libx264", rate=rate)
         vs.width, vs.height, vs.pix_fmt = 1920, 1080, "yuv420p"
         vs.options = {"preset": "veryfast", "crf": "23"}
+        if gop:
+            vs.options["x264-params"] = f"keyint={gop}:min-keyint={gop}:scenecut=0"
         while done < n:  # stream the source again for each loop: 1080p frames do not fit in memory
             with av.open(str(src)) as inp:
                 for f in inp.decode(inp.streams.video[0]):
@@ -190,21 +274,67 @@ def full_decode(path: Path) -> tuple[int, float]:
     return n, time.perf_counter() - t
 
 
-def bench(workdir: Path, n_clips: int, n_queries: int) -> None:
+#: The clips timed: name -> (source in ../shared/media, keyframe interval or None for x264's own choice).
+CLIPS = {
+    "testvideo": ("testvideo.mp4", None),  # x264 keyframes at cuts, GOPs up to 250 frames; fades, dark parts
+    "camera": ("skateboarding_dog.mp4", 30),  # one long shot looped; a keyframe every second, none at cuts
+}
+
+
+class ShotLog(logging.Handler):
+    """Keeps vidmm.media.shots' debug line that says which shot detection path ran."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        if record.msg.startswith("shots of"):
+            self.lines.append(record.getMessage().split(": ", 1)[1])
+
+
+def bench(workdir: Path, n_clips: int, n_queries: int, clips: list[str]) -> None:
     from vidmm.cache import Cache
-    from vidmm.features import Extractor
     from vidmm.labels import vocab
     from vidmm.models.backbones import load_backbone
-    from vidmm.tasks.scene import Scorer, scene
-    from vidmm.tasks.search import build_index, rank, search
+    from vidmm.tasks.scene import Scorer
 
-    clip, t_make = timed(make_1080p_clip, MEDIA / "testvideo.mp4", workdir / "testvideo_1080p_60s.mp4")
-    print(f"clip: {clip} ({clip.stat().st_size / 1e6:.1f} MB, made in {t_make:.1f} s)")
     bb, t_load = timed(load_backbone)
     labels = vocab("all")
     cache_a = Cache(workdir / "cache-a")
     scorer, t_labels = timed(Scorer.build, bb, labels, cache_a)
     print(f"model load {t_load:.1f} s; {len(labels)} labels embedded in {t_labels:.1f} s (once; cached on disk)")
+    for name in clips:
+        src, gop = CLIPS[name]
+        clip, t_make = timed(make_1080p_clip, MEDIA / src, workdir / f"{Path(src).stem}_1080p_60s_g{gop or 'x264'}.mp4",
+                             gop=gop)
+        print(f"\nclip {name}: {clip} ({clip.stat().st_size / 1e6:.1f} MB, made in {t_make:.1f} s)")
+        bench_clip(workdir, clip, bb, scorer)
+    bench_search(workdir, bb, n_clips, n_queries)
+
+
+def bench_clip(workdir: Path, clip: Path, bb, scorer) -> None:
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.media.shots import ShotReport, detect_shots
+    from vidmm.tasks.scene import scene
+
+    shot_log = ShotLog()
+    logger = logging.getLogger("vidmm.media.shots")
+    logger.addHandler(shot_log)
+    logger.setLevel(logging.DEBUG)
+
+    # 0. shot detection alone, both paths side by side (the full decode is what `shots-v3` always did)
+    full_report, auto_report = ShotReport(), ShotReport()
+    full_shots, t_shots_full = timed(detect_shots, clip, None, "full", full_report)
+    auto_shots, t_shots_auto = timed(detect_shots, clip, None, "auto", auto_report)
+    same = [round(s.start, 1) for s in full_shots] == [round(s.start, 1) for s in auto_shots]
+    print(f"  shot detection: full decode {t_shots_full:.2f} s; default path {t_shots_auto:.2f} s "
+          f"[{auto_report.summary()}]; same cuts: {same}")
+    if auto_report.method != "fast":
+        fast_report = ShotReport()
+        _, t_shots_fast = timed(detect_shots, clip, None, "fast", fast_report)
+        print(f"  (fast path forced: {t_shots_fast:.2f} s [{fast_report.summary()}])")
 
     # 1. the steps one by one, cold cache B
     ex = Extractor(backbone=bb, cache=Cache(workdir / f"cache-b-{time.time_ns()}"))
@@ -224,7 +354,7 @@ def bench(workdir: Path, n_clips: int, n_queries: int) -> None:
     res_c2, t_cached = timed(scene, str(clip), ex_c2, scorer=scorer)
     n_full, t_full = full_decode(clip)
     alone = t_decode + t_embed
-    print(f"  {'shots (full decode at 64 px)':34s} {t_shots:7.2f} s")
+    print(f"  {'shots (' + shot_log.lines[-1] + ')':34s} {t_shots:7.2f} s")
     print(f"  {'decode sampled frames':34s} {t_decode:7.2f} s")
     print(f"  {'embed sampled frames':34s} {t_embed:7.2f} s")
     print(f"  {'score (label pooling, softmax)':34s} {t_score:7.3f} s")
@@ -235,6 +365,13 @@ def bench(workdir: Path, n_clips: int, n_queries: int) -> None:
     print(f"  {'cached re-run':34s} {t_cached:7.3f} s   {t_total / t_cached:.0f}x faster than cold")
     assert [x.label for x in res_c.labels] == [x.label for x in res_c2.labels]
     print(f"  top labels: {', '.join(f'{x.label} {x.score:.2f}' for x in res_c.labels[:3])}")
+    logger.removeHandler(shot_log)
+
+
+def bench_search(workdir: Path, bb, n_clips: int, n_queries: int) -> None:
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.tasks.search import build_index, rank, search
 
     # 4. search over a folder of n_clips symlinks to the labelled clips
     folder = workdir / f"folder-{n_clips}"
@@ -273,19 +410,25 @@ def bench(workdir: Path, n_clips: int, n_queries: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calibrate", action="store_true", help="measure the constants of tasks/scene.py")
+    ap.add_argument("--calibrate-audio", action="store_true", help="measure the sound-label weight (YAMNet)")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the generated clip and caches here")
     ap.add_argument("--clips", type=int, default=100, help="clips in the search folder")
     ap.add_argument("--queries", type=int, default=10, help="queries timed")
+    ap.add_argument("--clip", choices=[*CLIPS, "all"], default="all", help="which 60 s 1080p clip(s) to time")
     args = ap.parse_args()
+    clips = list(CLIPS) if args.clip == "all" else [args.clip]
     if args.calibrate:
         calibrate()
         return
+    if args.calibrate_audio:
+        calibrate_audio()
+        return
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
-        bench(args.workdir, args.clips, args.queries)
+        bench(args.workdir, args.clips, args.queries, clips)
     else:
         with tempfile.TemporaryDirectory(prefix="vidmm-bench-scene-") as d:
-            bench(Path(d), args.clips, args.queries)
+            bench(Path(d), args.clips, args.queries, clips)
 
 
 if __name__ == "__main__":
