@@ -1,11 +1,25 @@
 """Shot boundaries from tiny decoded frames.
 
-Every frame is decoded (a cut can fall anywhere) and
-converted straight to a 64-pixel-wide image in the decoder's reformatter, so the cost is a cheap decode. The score between consecutive frames is the mean
-absolute difference of hue, saturation and value (PySceneDetect's content score); a cut is a score that
+The score between consecutive frames, at 64 pixels wide (the decoder's reformatter scales them), is the
+mean absolute difference of hue, saturation and value (PySceneDetect's content score); a cut is a score that
 is both high in absolute terms and several times its neighbours' (adaptive, so fast motion is not a
 cut), and a fade through black is a run of near-black frames. ``benchmarks/decode.py`` compares this
 detector with PySceneDetect on the clips in ../shared/media.
+
+Two paths give the same cuts (tests/test_shots.py checks it on every clip):
+- full: every frame is decoded (a cut can fall anywhere);
+- fast: the packets are read without decoding, and cut candidates come from them: keyframes off the
+  stream's regular cadence (encoders put one at a cut), P/B-frames much bigger than their neighbours (a
+  cut makes most blocks intra-coded) or than a still/black stretch before them, and regular keyframes that
+  look unlike the previous one. Only the frames around candidates are decoded at full density (with the
+  same score), non-reference frames are skipped on the way there, a GOP of tiny packets is a still
+  picture (copies of its keyframe), and a decoded stretch that ends dark grows until it does not (fades
+  through black). Where packets cannot be trusted (all-intra codecs, decode-order timestamps, busy
+  low-bitrate streams whose inter frames are nearly keyframe-sized) or the candidates would need most
+  frames decoded anyway (long GOPs that end at cuts), the full path runs. ``ShotReport`` and the debug
+  log of this module say which path ran and why.
+Known blind spot of the fast path: a dip to near-black (not black) inside one GOP of a stream with
+weighted prediction shows in no packet size.
 """
 
 from __future__ import annotations
