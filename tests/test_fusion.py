@@ -490,3 +490,32 @@ def test_scene_explain_cli_json_with_early_head(trained, dataset):
     for lab in doc["labels"]:  # a label no modality supports gets zero shares, never an invented split
         total = sum(lab["modalities"].values())
         assert total == pytest.approx(1.0, abs=1e-3) or total == 0
+
+
+def test_first_attention_layout_still_loads_and_round_trips(tmp_path, trained, dataset, extractor):
+    """Plumbing only (untrained weights): heads saved before ATTENTION_LAYOUT 2 (no dims.attention) load with
+    their own layout and give the same outputs."""
+    import torch
+
+    from vidmm.fusion import load_head
+    from vidmm.fusion.heads import build
+    from vidmm.fusion.store import save_head
+    from vidmm.media.audio import feature_names
+
+    dv, da = extractor.backbone.dim, len(feature_names())
+    torch.manual_seed(0)
+    old = build("attention", dv, da, 4, 64, attention_layout=1).eval()
+    out = save_head(old, tmp_path / "old", ["a", "b", "c", "d"], extractor.backbone.fingerprint,
+                    {"max_frames": 6}, {})
+    cfg = json.loads((out / "head.json").read_text())
+    del cfg["dims"]["attention"]  # as written before layouts existed
+    (out / "head.json").write_text(json.dumps(cfg))
+    head = load_head(out)
+    assert head.module.layout == 1 and not hasattr(head.module, "log_scale")
+    assert load_head(trained.out / "attention").module.layout == 2
+    clip = head.inputs(dataset[1][0].path, extractor)
+    from vidmm.fusion.heads import collate
+
+    b = collate([clip], old.audio_mean.numpy(), old.audio_std.numpy(), dv, da)
+    with torch.no_grad():
+        np.testing.assert_array_equal(head.predict_inputs([clip]), torch.softmax(old(b)[0], -1).numpy())

@@ -229,22 +229,36 @@ class LateHead(FusionHead):
         return info["weights"]
 
 
+#: Attention head layout of new heads. 1 (the first heads): queries ~ N(0, 1/H) against raw keys; on the
+#: labelled clips its attention stayed uniform (normalised entropy 1.00 on every test segment: a mean pool
+#: whose "explanation" only counted tokens). 2: layer-normed keys, unit-variance queries and a learned
+#: log-scale (init 1): entropy 0.66-0.82, so its frames and modality shares say something. Its cost, measured
+#: with benchmarks/fusion.py (3 seeds, 13 held-out segments, one segment = 0.077): test accuracy 0.67 vs
+#: 0.77 without text (validation macro-F1 0.88-1.0 vs 1.0), 0.82 vs 0.74 with text: within noise on this
+#: set, not shown to be better or worse. Old heads keep their layout (dims.attention absent = 1).
+ATTENTION_LAYOUT = 2
+
+
 class AttentionHead(FusionHead):
     strategy = "attention"
 
-    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2, dim_t=0):
+    def __init__(self, dim_v, dim_a, n_labels, hidden=64, dropout=0.2, dim_t=0, layout: int = ATTENTION_LAYOUT):
         super().__init__(dim_v, dim_a, n_labels, hidden, dropout, dim_t)
+        self.layout = layout
         self.proj_v = nn.Linear(dim_v, hidden)
         self.proj_a = nn.Linear(dim_a, hidden)
         if dim_t:
             self.proj_t = nn.Linear(dim_t, hidden)
         self.modality = nn.Parameter(torch.zeros(len(self.modalities), hidden))
-        self.queries = nn.Parameter(torch.randn(n_labels, hidden) * hidden ** -0.5)
+        self.queries = nn.Parameter(torch.randn(n_labels, hidden) * (1.0 if layout >= 2 else hidden ** -0.5))
         self.key = nn.Linear(hidden, hidden)
         self.value = nn.Linear(hidden, hidden)
         self.norm = nn.LayerNorm(hidden)
         self.out_w = nn.Parameter(torch.randn(n_labels, hidden) * hidden ** -0.5)
         self.out_b = nn.Parameter(torch.zeros(n_labels))
+        if layout >= 2:
+            self.key_norm = nn.LayerNorm(hidden)
+            self.log_scale = nn.Parameter(torch.tensor(1.0))
 
     def forward(self, batch):
         tv = self.proj_v(batch.frames) + self.modality[0]
@@ -257,7 +271,11 @@ class AttentionHead(FusionHead):
         tokens = torch.cat(parts, 1)  # (B, N+W[+K], H)
         mask = torch.cat(masks, 1)
         k, v = self.key(tokens), self.value(self.drop(tokens))
+        if self.layout >= 2:
+            k = self.key_norm(k)
         s = torch.einsum("mh,bth->bmt", self.queries, k) / self.hidden ** 0.5
+        if self.layout >= 2:
+            s = s * self.log_scale.exp()
         s = s.masked_fill(~mask[:, None, :], float("-inf"))
         att = torch.softmax(s, -1)  # (B, M, T); every row has at least one frame token
         pooled = self.norm(torch.einsum("bmt,bth->bmh", att, v))
@@ -294,5 +312,7 @@ HEADS = {"early": EarlyHead, "late": LateHead, "attention": AttentionHead}
 
 
 def build(strategy: str, dim_v: int, dim_a: int, n_labels: int, hidden: int = 64, dropout: float = 0.2,
-          dim_t: int = 0) -> FusionHead:
+          dim_t: int = 0, attention_layout: int = ATTENTION_LAYOUT) -> FusionHead:
+    if strategy == "attention":
+        return AttentionHead(dim_v, dim_a, n_labels, hidden, dropout, dim_t, layout=attention_layout)
     return HEADS[strategy](dim_v, dim_a, n_labels, hidden, dropout, dim_t)

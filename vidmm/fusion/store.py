@@ -35,7 +35,8 @@ def save_head(head, out_dir: str | Path, labels, backbone: str, feature_versions
     save_file(state, str(out / WEIGHTS), metadata={"format": FORMAT})
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "strategy": head.strategy, "task": task,
               "labels": list(labels), "backbone": backbone, "features": feature_versions,
-              "dims": {"visual": head.dim_v, "audio": head.dim_a, "hidden": head.hidden, "text": head.dim_t},
+              "dims": {"visual": head.dim_v, "audio": head.dim_a, "hidden": head.hidden, "text": head.dim_t,
+                       **({"attention": head.layout} if hasattr(head, "layout") else {})},
               "metrics": metrics, **(extra or {})}
     (out / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out
@@ -303,7 +304,7 @@ def load_head(path: str | Path, task: str | None = None) -> TrainedHead:
         raise ModelFileError(f"head weights are damaged ({type(err).__name__})", path=str(w_path),
                              hint="retrain it with `vidmm train`") from None
     module = build(strategy, int(dims["visual"]), int(dims["audio"]), len(labels), int(dims["hidden"]),
-                   dim_t=int(dims.get("text", 0) or 0))
+                   dim_t=int(dims.get("text", 0) or 0), attention_layout=int(dims.get("attention", 1)))
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError:
