@@ -126,7 +126,8 @@ def emotion(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
     head: Annotated[Path | None, typer.Option(
         "--head", help="Trained emotion head (folder from `vidmm train --task emotion`, or heads/NAME in the "
-                       "models folder) instead of faces + voice fused with fixed weights.")] = None,
+                       "models folder) instead of faces + voice fused with fixed weights; frames are then sampled "
+                       "as the head was trained (--fps, --max-frames and --detector do not apply).")] = None,
     backbone: Annotated[str | None, typer.Option(
         "--backbone", help="With --head: the backbone it was trained on (default: embedded).")] = None,
 ) -> None:
