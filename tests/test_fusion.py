@@ -519,3 +519,25 @@ def test_first_attention_layout_still_loads_and_round_trips(tmp_path, trained, d
     b = collate([clip], old.audio_mean.numpy(), old.audio_std.numpy(), dv, da)
     with torch.no_grad():
         np.testing.assert_array_equal(head.predict_inputs([clip]), torch.softmax(old(b)[0], -1).numpy())
+
+
+def test_emotion_cli_with_head_json_srt_and_refusals(emotion_head, trained, dataset):
+    import typer
+    from typer.testing import CliRunner
+
+    from vidmm._cli.emotion_cmd import emotion
+
+    app = typer.Typer()
+    app.command("emotion")(emotion)
+    app.command("other")(lambda: None)
+    clip = next(s for s in dataset[1] if s.label == "applause").path
+    r = CliRunner().invoke(app, ["emotion", clip, "--head", str(emotion_head), "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["head"]["name"] == "emo:attention" and doc["faces"] is None and doc["segments"][0]["frames"]
+    r = CliRunner().invoke(app, ["emotion", clip, "--head", str(emotion_head), "--format", "srt"])
+    assert r.exit_code == 0 and "-->" in r.stdout and "applause" in r.stdout and "%)" in r.stdout
+    r = CliRunner().invoke(app, ["emotion", clip, "--head", str(trained.out)])
+    assert r.exit_code == 4 and "trained for the scene task" in r.output
+    r = CliRunner().invoke(app, ["emotion", clip, "--backbone", "default"])
+    assert r.exit_code == 2
