@@ -21,9 +21,11 @@ Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent al
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +102,13 @@ def worker_main(conn: Connection, task: str, options: dict, threads: int, prefet
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+    # Everything is sent and every cache entry is a whole file: skip the interpreter's teardown of torch and
+    # the other libraries, which kept the parent waiting 0.5 s (1 worker) to 1.2 s (2 workers) at the end
+    # of every batch (measured on the 2-core box).
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 @dataclass
