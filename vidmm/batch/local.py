@@ -230,8 +230,18 @@ class LocalEngine:
 
 
 def default_workers(task: str) -> int:
-    """What the machine allows: one per core, fewer if memory is short (about 1.2 GB per model worker)."""
-    cores = os.cpu_count() or 1
+    """What the machine allows: one worker per core (each with one thread per pool), fewer if memory is short
+    (1.2 GB per model worker: a scene worker peaked at 675 MB, caption loads more models).
+
+    Measured on the 2-core box (benchmarks/batch.py, 8 clips, --task scene, shared with other jobs): 2 workers
+    x 1 thread ran 1.42-1.46x (whole run) and 1.43-1.78x (first to last record) the speed of 1 worker x 2
+    threads. Decoding and shot detection (most of the time) run on one thread whatever torch is given, so a
+    second thread buys one worker only 1.05-1.17x per video; and torch's 2 threads pay only when both cores
+    are free: with other load on the box, embedding the frames of 7 clips took 3.2-3.6 s with 1 thread and
+    11.6-14.0 s with 2."""
+    from ..threads import cores as _cores
+
+    cores = _cores()
     if task == "info":
         return min(cores, 4)
     try:
