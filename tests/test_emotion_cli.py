@@ -98,3 +98,15 @@ def test_missing_models_exit_4(tmp_path, monkeypatch):
     res = CliRunner().invoke(app, ["emotion", str(MEDIA / "birthday.mp4"), "--models-dir", str(tmp_path)])
     assert res.exit_code == 4
     assert "vidmm models pull" in res.stderr
+
+
+def test_speech_shows_the_transcript_through_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDMM_CACHE", str(tmp_path / "cache"))  # empty: only this run writes to it
+    res = invoke(str(MEDIA / "mmaction2_test.avi"), "--speech", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert any("outer corner" in s["text"] for s in doc["transcript"])
+    # The transcript went through the feature cache (a head reading text reuses it, never transcribes twice).
+    from vidmm.cache import Cache
+
+    assert any((Cache().root / "transcript").rglob("*.safetensors"))

@@ -170,8 +170,9 @@ def emotion(
         if speech:
             from ..tasks.transcribe import transcribe
 
-            audio = extractor.audio(path) if extractor.probe(path).has_audio else None
-            transcript = transcribe(audio).segments if audio is not None and len(audio) else None
+            if extractor.probe(path).has_audio:  # through the cache: a head that reads text reuses it
+                cache = extractor.cache if extractor.cache.enabled else None
+                transcript = transcribe(path, cache=cache).segments or None
         return analyze(path, extractor, state.get("models"), fps=fps, max_frames=max_frames, segment_s=segment,
                        transcript=transcript, head=trained)
 
