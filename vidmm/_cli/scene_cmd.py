@@ -94,7 +94,7 @@ def scene(
     = False,
     backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path (default: embedded).")]
     = None,
-    max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
+    max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video (with --head: as the head was trained).")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
     head: Annotated[Path | None, typer.Option("--head", help="Trained head folder (`vidmm train`) instead of zero-shot.")]
     = None,

@@ -250,6 +250,8 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
     it did not help on the labelled clips, see the module doc). ``unavailable`` ({model: why}) is reported
     in ``models`` (e.g. YAMNet asked for but not installed: the labels are then from the frames alone).
     """
+    if head is not None and hasattr(head, "extractor_for"):  # a fusion head sees frames sampled as in training
+        extractor = head.extractor_for(extractor)
     backbone = extractor.backbone
     if head is None and scorer is None:
         scorer = Scorer.build(backbone, labels or vocab("all"), extractor.cache, none_check=none_check)
