@@ -21,8 +21,10 @@ from pathlib import Path
 MIN_HELD_OUT = 10
 #: The heads the script builds: name -> (task, what it is).
 DEFAULTS = {
-    "scene-demo": ("scene", "demo scene head from 13 labelled clips"),
-    "emotion-demo": ("emotion", "demo emotion head from 6 labelled face photos"),
+    "scene-demo": ("scene", "demo scene head from 13 labelled clips, too small to trust (its test segments come "
+                            "from its training clips)"),
+    "emotion-demo": ("emotion", "demo emotion head from 6 labelled face photos, too small to trust (no "
+                                "emotion-labelled video exists here)"),
 }
 BUILD = "python scripts/train_default_heads.py"
 
