@@ -148,13 +148,9 @@ def batch(
             raise common.fail(UsageError("--head is a scene and emotion option", hint="use it with --task scene or emotion"))
         if labels or labels_file or vocab:
             raise common.fail(UsageError("--head replaces --labels, --labels-file and --vocab (the head has its labels)"))
-        from ..fusion import load_head
         from ..fusion.store import resolve_head
 
-        try:
-            load_head(head, task=task)  # missing, damaged or another task's head: one line before any work
-        except VidmmError as err:
-            raise common.fail(err) from None
+        common.load_head(head, task=task)  # missing, damaged or another task's head: one line before any work
         head = str(resolve_head(head).resolve())
     elif task == "scene":
         from ..labels import resolve_labels

@@ -132,7 +132,7 @@ def emotion(
         "--backbone", help="With --head: the backbone it was trained on (default: embedded).")] = None,
 ) -> None:
     """Overall emotion + per-segment timeline, faces and voice fused."""
-    from ..errors import UsageError, VidmmError
+    from ..errors import UsageError
 
     if fmt is not None and fmt not in _FORMATS:
         raise common.fail(UsageError(f"unknown format {fmt!r}", hint=f"use one of {', '.join(_FORMATS)}"))
@@ -147,14 +147,7 @@ def emotion(
 
     if backbone is not None and head is None:
         raise common.fail(UsageError("--backbone is used with --head", hint="add --head heads/NAME"))
-    trained = None
-    if head is not None:
-        from ..fusion import load_head
-
-        try:
-            trained = load_head(head, task="emotion")  # a scene head is refused here (exit 4)
-        except VidmmError as err:
-            raise common.fail(err) from None
+    trained = None if head is None else common.load_head(head, task="emotion")  # a scene head: exit 4
 
     machine = common.machine_output(json_out, fmt)
     extractor = Extractor(backbone=backbone, cache=Cache(enabled=not no_cache))

@@ -129,15 +129,7 @@ def scene(
     state: dict = {}
     docs: list[dict] = []
 
-    trained = None
-    if head is not None:
-        from ..errors import VidmmError
-        from ..fusion import load_head
-
-        try:
-            trained = load_head(head, task="scene")  # an emotion head is refused here (exit 4)
-        except VidmmError as err:
-            raise common.fail(err) from None
+    trained = None if head is None else common.load_head(head, task="scene")  # an emotion head: exit 4
 
     def compute(path: str):
         extractor.require_video(path)  # a bad file fails before any model is loaded
