@@ -14,12 +14,15 @@ Two paths give the same cuts (tests/test_shots.py checks it on every clip):
   look unlike the previous one. Only the frames around candidates are decoded at full density (with the
   same score), non-reference frames are skipped on the way there, a GOP of tiny packets is a still
   picture (copies of its keyframe), and a decoded stretch that ends dark grows until it does not (fades
-  through black). Where packets cannot be trusted (all-intra codecs, decode-order timestamps, busy
-  low-bitrate streams whose inter frames are nearly keyframe-sized) or the candidates would need most
-  frames decoded anyway (long GOPs that end at cuts), the full path runs. ``ShotReport`` and the debug
+  through black). In a busy stream (inter frames nearly keyframe-sized, as phones and cameras record at
+  high resolution) sizes show no cut: there a GOP is decoded whole when its two keyframes differ by more
+  than a cut could leave them apart given the motion of the GOPs around it. Where packets cannot be
+  trusted (all-intra codecs, decode-order timestamps) or the candidates would need most frames decoded
+  anyway (long GOPs that end at cuts, busy streams with long GOPs), the full path runs. ``ShotReport`` and the debug
   log of this module say which path ran and why.
-Known blind spot of the fast path: a dip to near-black (not black) inside one GOP of a stream with
-weighted prediction shows in no packet size.
+Known blind spots of the fast path: a dip to near-black (not black) inside one GOP of a stream with
+weighted prediction shows in no packet size; in a busy stream, a cut away and back inside one GOP (both
+keyframes from the same shot) is not looked for.
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ KEY_SHARE = 0.4
 #: Sizes are not trusted when the median P-frame is more than this share of the median keyframe (a busy,
 #: low-bitrate stream codes much of every frame as intra: a cut does not stand out).
 BUSY_SHARE = 0.3
+#: GOPs on each side whose keyframe differences estimate the motion over a GOP, in a busy stream.
+BUSY_GOPS = 4
 #: Frames of the same kind on each side for that median.
 SPIKE_WINDOW = 8
 #: A packet at most QUIET_BASE + QUIET_PER_MB bytes per 16x16 macroblock repeats its reference (skipped
@@ -274,9 +279,9 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 -
     # 1. candidates from the packets alone: keyframes off the regular cadence, and size spikes
     key_size = float(np.median(idx.sizes[keys]))
     inter = idx.sizes[~idx.key & ~idx.bidir]
-    if inter.size and float(np.median(inter)) > BUSY_SHARE * key_size:
-        report.reason = "inter frames are nearly as big as keyframes: sizes do not show the cuts"
-        return None
+    # A busy stream (inter frames nearly as big as keyframes) hides its cuts from the packet sizes: its
+    # candidates come from the keyframes alone (step 2), whole GOPs at a time.
+    busy = bool(inter.size and float(np.median(inter)) > BUSY_SHARE * key_size)
     candidates = 0
     gaps = np.diff(keys)
     keyint = int(gaps.max()) if gaps.size and int(np.sum(gaps >= gaps.max() - 1)) >= 2 else None
@@ -288,7 +293,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 -
             candidates += 1
             log.debug("candidate keyframe %.3f (off cadence)", idx.times[keys[g]])
     refs = np.flatnonzero(~idx.bidir)  # I and P frames, display order
-    for kind in (~idx.key & ~idx.bidir, idx.bidir):
+    for kind in () if busy else (~idx.key & ~idx.bidir, idx.bidir):
         pos = np.flatnonzero(kind)
         sizes = idx.sizes[pos].astype(np.float64)
         for j, i in enumerate(pos):
@@ -338,9 +343,20 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 -
             for i in range(a + 1, b):
                 hsv[i] = hsv[a]
     # A keyframe on the cadence is a candidate when it looks unlike the one before.
+    diffs = np.array([score(hsv[int(keys[g - 1])], hsv[int(keys[g])]) for g in range(1, len(keys))])
     for g in range(1, len(keys)):
         k, kp = int(keys[g]), int(keys[g - 1])
-        if regular[g] and score(hsv[kp], hsv[k]) >= KEY_DIFF:
+        if busy:
+            # Sizes showed nothing, so any cut between two keyframes must show in how unlike they are. By
+            # the triangle inequality a cut scoring MIN_SCORE between them leaves them at least MIN_SCORE
+            # minus the motion on either side apart; the motion over a GOP is estimated from the GOPs around.
+            near_gops = np.delete(diffs[max(0, g - 1 - BUSY_GOPS) : g + BUSY_GOPS], min(g - 1, BUSY_GOPS))
+            motion = float(np.median(near_gops)) if near_gops.size else 0.0
+            if diffs[g - 1] >= max(KEY_DIFF, MIN_SCORE - motion):
+                want(kp - before, k + after)  # the cut can be anywhere in the GOP: decode all of it
+                report.candidates += 1
+                log.debug("candidate GOP %.3f-%.3f (busy stream, keyframes unlike)", idx.times[kp], idx.times[k])
+        elif regular[g] and diffs[g - 1] >= KEY_DIFF:
             want(k - before, k + after)
             report.candidates += 1
             log.debug("candidate keyframe %.3f (regular, unlike the one before)", idx.times[k])
