@@ -99,6 +99,7 @@ def build_model(num_classes: int = 1000):
             self._fc = nn.Linear(HEAD_CHANNELS, num_classes)
 
         def features(self, x):
+            x = x.contiguous(memory_format=torch.channels_last)  # see load_model
             x = F.relu6(self._bn0(self._conv_stem(x)))
             for block in self._blocks:
                 x = block(x)
@@ -130,7 +131,9 @@ def load_model(path: str | None = None):
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
         raise ValueError(f"EfficientNet-Lite0 weights do not fit: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    return model.eval()
+    # Channels-last (NHWC) lets oneDNN run the depthwise convolutions without reordering: 1.4-1.8x faster
+    # on CPU (benchmarks/backbone.py), same outputs within 1e-5.
+    return model.to(memory_format=torch.channels_last).eval()
 
 
 def preprocess(images, device: str = "cpu"):
