@@ -288,7 +288,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 -
     regular = np.zeros(len(keys), dtype=bool)
     for g in range(1, len(keys)):
         regular[g] = keyint is not None and keys[g] - keys[g - 1] >= keyint - 1
-        if not regular[g]:
+        if not regular[g] and not busy:  # a busy stream's keyframes are all weighed alike, in step 2
             want(int(keys[g]) - before, int(keys[g]) + after)
             candidates += 1
             log.debug("candidate keyframe %.3f (off cadence)", idx.times[keys[g]])
