@@ -315,7 +315,8 @@ def bench(workdir: Path, n_clips: int, n_queries: int, clips: list[str]) -> None
 
 def bench_clip(workdir: Path, clip: Path, bb, scorer) -> None:
     from vidmm.cache import Cache
-    from vidmm.features import Extractor
+    from vidmm.features import DECODE_SIZE, FRAME_SIZE, Extractor
+    from vidmm.media.frames import downscale, sample_frames
     from vidmm.media.shots import ShotReport, detect_shots
     from vidmm.tasks.scene import scene
 
@@ -336,15 +337,19 @@ def bench_clip(workdir: Path, clip: Path, bb, scorer) -> None:
         _, t_shots_fast = timed(detect_shots, clip, None, "fast", fast_report)
         print(f"  (fast path forced: {t_shots_fast:.2f} s [{fast_report.summary()}])")
 
-    # 1. the steps one by one, cold cache B
+    # 1. the steps one by one, cold cache B. The sampled frames are decoded for real here (sample_frames, as
+    # Extractor.frames does when shot detection kept no keyframes they land on): the "alone" baseline.
     ex = Extractor(backbone=bb, cache=Cache(workdir / f"cache-b-{time.time_ns()}"))
     shots, t_shots = timed(ex.shots, str(clip))
     sampling = ex.sampling_for(str(clip), shots)
-    frames, t_decode = timed(ex.frames, str(clip), sampling)
+    frames, t_decode = timed(lambda: [downscale(f, FRAME_SIZE) for f in
+                                      sample_frames(str(clip), sampling, size=DECODE_SIZE)])
     vecs, t_embed = timed(bb.encode_frames, [f.image for f in frames])
     ex.frame_embeddings(str(clip))  # stores the embeddings (re-embeds: the split above kept nothing)
+    from_keyframes = ex.decoded_frames and ex._kept_keyframes(str(clip), sampling) is not None
     res, t_score = timed(scene, str(clip), ex, scorer=scorer)  # everything cached: only scoring is left
-    print(f"\nscene on a 60 s 1080p clip: {len(shots)} shots, {len(frames)} sampled frames ({sampling.key()})")
+    print(f"\nscene on a 60 s 1080p clip: {len(shots)} shots, {len(frames)} sampled frames ({sampling.key()}); "
+          f"{'all on keyframes shot detection kept: scene() decodes none' if from_keyframes else 'decoded'}")
 
     # 2. end to end, cold cache C
     ex_c = Extractor(backbone=bb, cache=Cache(workdir / f"cache-c-{time.time_ns()}"))

@@ -181,3 +181,37 @@ def test_full_decode_in_parallel_parts_scores_every_frame_as_one_pass(monkeypatc
         assert all(np.array_equal(a, b) for a, b in zip(one, two)), path
         split += shots._full_scores_in_parallel(path, ShotReport()) is not None
     assert split >= 6, split  # the real clips and most of the generated ones really ran in parts
+
+
+def test_keyframes_kept_by_shot_detection_are_the_frames_sampling_would_decode(tmp_path, monkeypatch):
+    # A camera-like stream (a keyframe every second): every per-shot target lands on a keyframe, so the
+    # sampled frames come from the keyframes shot detection decoded, and must be the very frames a decode
+    # gives (same times, same pixels) - the embeddings cached from either must not differ.
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.media import frames as frames_mod
+
+    clip = str(reencode(media("skateboarding_dog.mp4"), tmp_path / "camera.mp4", 30, 2, width=640))
+    decodes = []
+    real = frames_mod.sample_frames
+
+    def counting(*args, **kwargs):
+        decodes.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(frames_mod, "sample_frames", counting)
+    first = Extractor(cache=Cache(tmp_path / "cache"))
+    shots = first.shots(clip)
+    sampling = first.sampling_for(clip, shots)
+    kept = first.frames(clip, sampling, size=360)
+    assert not decodes and first.decoded_frames == len(kept) >= 5  # no decode: the kept keyframes served
+    second = Extractor(cache=Cache(tmp_path / "cache"))  # shots from the cache: nothing kept, so it decodes
+    decoded = second.frames(clip, second.sampling_for(clip), size=360)
+    assert decodes == [clip]
+    assert [f.seconds for f in kept] == [f.seconds for f in decoded]
+    assert all(f.key and np.array_equal(f.image, g.image) for f, g in zip(kept, decoded))
+    # Targets between keyframes (here: sampling every frame of a shot densely) fall back to the decode.
+    third = Extractor(cache=Cache(tmp_path / "cache3"), frames_per_shot=12)
+    third.shots(clip)
+    third.frames(clip, third.sampling_for(clip), size=360)
+    assert decodes == [clip, clip]

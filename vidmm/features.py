@@ -27,6 +27,9 @@ from .timecode import Span, Timecode
 FRAMES_PER_SHOT = 3
 SECONDS_PER_FRAME = 2.0
 MAX_FRAMES = 32
+#: Shot detection keeps the keyframes it decodes (at DECODE_SIZE, for sampling) when there are at most this
+#: many per sampled frame: 4 x 32 keyframes at 640x360 hold 88 MB until the next file.
+KEEP_KEYFRAMES = 4
 #: Side of the frames handed to the backbone (its own preprocessing crops/resizes from here).
 FRAME_SIZE = 256
 #: Frames at or below this side are decoded once at this side and scaled down from there, so caption's face
@@ -75,6 +78,9 @@ class Extractor:
         self._probes: dict[str, MediaInfo] = {}
         self._audio: dict[str, np.ndarray | None] = {}
         self._decoded: tuple[tuple[str, str], list[Frame]] | None = None  # the last decode, for the next task
+        # The keyframes shot detection decoded in the last file (path, keyframe times, Frame by time), for a
+        # sampling that lands on keyframes: phone and camera streams, with a keyframe every second or two.
+        self._keyframes: tuple[str, list[float], dict[float, Frame]] | None = None
         self.decoded_frames = 0  # frames decoded by this extractor (0 when everything came from the cache)
 
     # -- models ---------------------------------------------------------------------------------
@@ -123,7 +129,12 @@ class Extractor:
             arrays, _ = hit
             starts, ends, scores = arrays["start"], arrays["end"], arrays["score"]
         else:
-            found = shots_mod.detect_shots(path, info.duration)
+            report = shots_mod.ShotReport()
+            found = shots_mod.detect_shots(path, info.duration, report=report,
+                                           keep=(DECODE_SIZE, KEEP_KEYFRAMES * self.max_frames))
+            self._keyframes = None  # free the previous file's before keeping these
+            if report.keyframes:
+                self._keyframes = (os.path.abspath(path), report.keyframe_times, report.keyframes)
             starts = np.array([s.start for s in found], dtype=np.float64)
             ends = np.array([s.end for s in found], dtype=np.float64)
             scores = np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)
@@ -166,8 +177,28 @@ class Extractor:
         key = (os.path.abspath(path), sampling.key())
         if self._decoded is None or self._decoded[0] != key:
             self._decoded = None  # free the previous file's frames before decoding the next
-            self._decoded = (key, self._decode(path, sampling, DECODE_SIZE))
+            self._decoded = (key, self._kept_keyframes(path, sampling) or self._decode(path, sampling, DECODE_SIZE))
         return [downscale(f, size) for f in self._decoded[1]]
+
+    def _kept_keyframes(self, path: str, sampling: Sampling) -> list[Frame] | None:
+        """The sampled frames from the keyframes shot detection kept, when every target lands on one of them
+        (the frames a decode would give, see tests/test_features.py); else None."""
+        from .media.frames import snap_target
+
+        kept = self._keyframes
+        if kept is None or kept[0] != os.path.abspath(path) or sampling.kind != "per_shot" or sampling.mode == "exact":
+            return None
+        keys, images = kept[1], kept[2]
+        times = sorted(images)
+        picked: dict[float, Frame] = {}
+        for t, step in sampling.windows(0.0):  # per-shot targets do not depend on the duration
+            k = snap_target(keys, t, step, sampling.mode)
+            i = int(np.searchsorted(times, k - 1e-6))
+            if i == len(times) or abs(times[i] - k) > 1e-6:
+                return None  # a target between keyframes: decode as usual
+            picked[times[i]] = images[times[i]]
+        self.decoded_frames += len(picked)  # decoded by shot detection, for this sampling
+        return [picked[t] for t in sorted(picked)]
 
     def _decode(self, path: str, sampling: Sampling, size: int | None) -> list[Frame]:
         from .media.frames import SampleReport, sample_frames

@@ -199,6 +199,15 @@ def _nearest(times: list[float], t: float) -> int:
     return min(range(len(times)), key=lambda i: abs(times[i] - t))
 
 
+def snap_target(keys: list[float], t: float, step: float, mode: str) -> float:
+    """Where a target (time ``t``, ``step`` from its neighbours) lands under ``mode`` (see MODES): the
+    nearest of the keyframe times ``keys`` where the mode allows, else ``t`` itself."""
+    if mode == "exact" or not keys:
+        return t
+    k = keys[_nearest(keys, t)]
+    return k if mode == "keyframe" or abs(k - t) <= NEAR_FRACTION * step else t
+
+
 class PyAVReader:
     """Sample frames with PyAV (FFmpeg)."""
 
@@ -281,6 +290,10 @@ class PyAVReader:
         if self._rotation is None:
             self._rotation = int(getattr(frame, "rotation", 0) or 0)
         return _rotate(rgb, self._rotation)
+
+    def frame_at(self, frame, t: float, size: int | None) -> Frame:
+        """A decoded PyAV frame shown at ``t`` as a sampled Frame (scaled, upright): what at_times gives."""
+        return self._frame(frame, t, size)
 
     def _frame(self, frame, t: float, size: int | None) -> Frame:
         index = round(t * self.fps) if self.fps else None
@@ -383,11 +396,7 @@ class PyAVReader:
         keys = self.keyframe_times()
         if not keys:
             return targets
-        out = []
-        for t, step in windows:
-            k = keys[_nearest(keys, t)]
-            out.append(k if mode == "keyframe" or abs(k - t) <= NEAR_FRACTION * step else t)
-        return sorted(set(out))
+        return sorted({snap_target(keys, t, step, mode) for t, step in windows})
 
     def at_times(self, windows: Sequence[tuple[float, float]], size: int | None, mode: str = "exact") -> Iterator[Frame]:
         """For each (target, spacing), the frame shown at the target (nearest), or a keyframe (see MODES).

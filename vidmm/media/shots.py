@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -127,20 +127,22 @@ def _tiny_hsv(reformatter, frame, height: int) -> np.ndarray:
     return cv2.cvtColor(rgb.to_ndarray(), cv2.COLOR_RGB2HSV)
 
 
-def content_scores(path: str | os.PathLike, method: str = "full",
-                   report: ShotReport | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def content_scores(path: str | os.PathLike, method: str = "full", report: ShotReport | None = None,
+                   keep: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-frame times, content scores (vs the previous frame) and brightness.
 
     ``method="full"`` decodes every frame. ``"fast"`` finds cut candidates in the packets and decodes only
     around them (scores are NaN where frames were not decoded), falling back to the full decode when the
     packets cannot be trusted. ``"auto"`` (the default of detect_shots) is ``"fast"`` except on short clips
     and where the candidates would need most frames decoded anyway. ``report`` says which path ran.
+    ``keep=(size, at_most)``: the fast path also keeps its decoded keyframes at ``size`` in the report
+    (when there are at most ``at_most`` of them), for the sampling that follows.
     """
     if method not in METHODS:
         raise ValueError(f"shot detection method must be one of {METHODS}, not {method!r}")
     report = report if report is not None else ShotReport()
     if method != "full":
-        fast = _fast_scores(path, report, budget=method == "auto")
+        fast = _fast_scores(path, report, budget=method == "auto", keep=keep)
         if fast is not None and (method == "fast" or report.frames >= MIN_FAST_FRAMES):
             return fast
         if fast is not None:
@@ -268,6 +270,10 @@ class ShotReport:
     frames: int = 0  # frames in the stream
     decoded: int = 0  # frames decoded
     candidates: int = 0  # cut candidates found in the packets
+    #: With ``keep`` (detect_shots), the keyframes the fast path decoded, as sampled frames would show them
+    #: (Frame by time), and the times of every keyframe: a sampling that lands on keyframes needs no decode.
+    keyframes: dict = field(default_factory=dict)
+    keyframe_times: list = field(default_factory=list)
 
     def summary(self) -> str:
         if self.method == "fast":
@@ -276,7 +282,7 @@ class ShotReport:
         return f"full decode ({self.reason})" if self.reason else "full decode"
 
 
-def _fast_scores(path, report: ShotReport, budget: bool = True):
+def _fast_scores(path, report: ShotReport, budget: bool = True, keep: tuple[int, int] | None = None):
     """content_scores from the compressed domain, or None (with report.reason) when it cannot be trusted."""
     from .frames import PyAVReader
 
@@ -286,12 +292,13 @@ def _fast_scores(path, report: ShotReport, budget: bool = True):
         report.reason = "PyAV cannot open the file"
         return None
     try:
-        return _fast_scores_with(reader, report, budget)
+        return _fast_scores_with(reader, report, budget, keep)
     finally:
         reader.close()
 
 
-def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 - plan, then decode
+def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - plan, then decode
+                      keep: tuple[int, int] | None = None):
     """Candidates from packet sizes and keyframes, then exact scores around them (see the module doc)."""
     from contextlib import closing
 
@@ -408,16 +415,21 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool):  # noqa: C901 -
     if over_budget(plan(need)[1] + len(keys)):  # hopeless before decoding anything
         return None
 
-    # 2. every keyframe, decoded alone (the decoder skips the rest)
+    # 2. every keyframe, decoded alone (the decoder skips the rest), kept for sampling when asked
+    kept = {} if keep is not None and len(keys) <= keep[1] else None
     with closing(reader.raw_frames(0.0, keyframes_only=True)) as frames:
         for t, frame in frames:
             decoded += 1
             i = locate(t)
             if i is not None and idx.key[i]:
                 hsv[i] = _tiny_hsv(reformatter, frame, height)
+                if kept is not None:
+                    kept[t] = reader.frame_at(frame, t, keep[0])
     if any(int(k) not in hsv for k in keys):
         report.reason = "some keyframes did not decode"
         return None
+    if kept is not None and len(kept) == len(keys):
+        report.keyframes, report.keyframe_times = kept, reader.keyframe_times()
     # A GOP of quiet packets is a still picture: copies of its keyframe, no decoding.
     bounds = [*map(int, keys), n]
     for g in range(len(keys)):
@@ -533,10 +545,11 @@ def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) 
 
 
 def detect_shots(path: str | os.PathLike, duration: float | None = None, method: str = "auto",
-                 report: ShotReport | None = None) -> list[Shot]:
-    """Shots of the video as time spans covering it from start to end (see content_scores for ``method``)."""
+                 report: ShotReport | None = None, keep: tuple[int, int] | None = None) -> list[Shot]:
+    """Shots of the video as time spans covering it from start to end (see content_scores for ``method``
+    and ``keep``)."""
     report = report if report is not None else ShotReport()
-    times, scores, bright = content_scores(path, method, report)
+    times, scores, bright = content_scores(path, method, report, keep)
     log.debug("shots of %s: %s", path, report.summary())
     end = duration if duration else float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 0.04))
     bounds = [(0.0, None)]
