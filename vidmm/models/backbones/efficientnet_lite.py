@@ -46,9 +46,11 @@ def build_model(num_classes: int = 1000):
         """Conv2d with TensorFlow's "same" padding: pad so out = ceil(in / stride), extra pixel at the end."""
 
         def forward(self, x):
-            ih, iw = x.shape[-2:]
             kh, kw = self.weight.shape[-2:]
             sh, sw = self.stride
+            if sh == sw == 1 and kh % 2 and kw % 2:  # symmetric: the convolution pads, no padded copy
+                return F.conv2d(x, self.weight, self.bias, 1, (kh // 2, kw // 2), self.dilation, self.groups)
+            ih, iw = x.shape[-2:]
             pad_h = max((math.ceil(ih / sh) - 1) * sh + kh - ih, 0)
             pad_w = max((math.ceil(iw / sw) - 1) * sw + kw - iw, 0)
             if pad_h or pad_w:
@@ -77,8 +79,8 @@ def build_model(num_classes: int = 1000):
         def forward(self, x):
             h = x
             if self.expand:
-                h = F.relu6(self._bn0(self._expand_conv(h)))
-            h = F.relu6(self._bn1(self._depthwise_conv(h)))
+                h = F.relu6(self._bn0(self._expand_conv(h)), inplace=True)
+            h = F.relu6(self._bn1(self._depthwise_conv(h)), inplace=True)
             h = self._bn2(self._project_conv(h))
             return h + x if self.skip else h
 
