@@ -99,7 +99,8 @@ def test_file_identity_changes_with_content_not_name(tmp_path):
 
 @pytest.mark.parametrize("path", ["big_buck_bunny_0_30.webm"])
 def test_extractor_second_run_decodes_nothing(tmp_path, path):
-    """Shots and audio features come back from the cache without decoding (no backbone needed)."""
+    """The probe, shots and audio features come back from the cache without decoding (no backbone needed),
+    and the cached probe is the probe."""
     from vidmm.features import Extractor
 
     cache = Cache(tmp_path)
@@ -110,7 +111,10 @@ def test_extractor_second_run_decodes_nothing(tmp_path, path):
     assert [s.span for s in second.shots(media(path))] == [s.span for s in shots]
     again = second.audio_features(media(path))
     assert np.array_equal(again.matrix, feats.matrix) and again.activity == feats.activity
-    assert second.decoded_frames == 0 and second.cache.hits == 2
+    assert second.decoded_frames == 0 and second.cache.hits == 3  # probe, shots, audio features
+    from vidmm.media.probe import probe
+
+    assert second.probe(media(path)) == probe(media(path))
 
 
 def test_file_lock_lets_one_holder_in_at_a_time(tmp_path):

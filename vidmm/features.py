@@ -103,11 +103,21 @@ class Extractor:
         return self._ids[key]
 
     def probe(self, path: str) -> MediaInfo:
+        """What the file holds (cached: opening the container is most of a cached re-run's time)."""
         key = os.path.abspath(path)
         if key not in self._probes:
-            from .media.probe import probe
+            from dataclasses import asdict, replace
 
-            self._probes[key] = probe(path)
+            from .media import probe as probe_mod
+
+            ckey = make_key(self.identity(path), probe_mod.VERSION)
+            hit = self.cache.get("probe", ckey)
+            if hit is not None:
+                info = replace(probe_mod.MediaInfo.from_dict(hit[1]), file=str(path))
+            else:
+                info = probe_mod.probe(path)
+                self.cache.put("probe", ckey, {}, asdict(info))
+            self._probes[key] = info
         return self._probes[key]
 
     def require_video(self, path: str) -> MediaInfo:

@@ -9,6 +9,8 @@ from fractions import Fraction
 from ..errors import InputError
 from .source import open_container
 
+#: Bumped whenever probe() reads a file differently: cached probes (features.Extractor) are keyed by it.
+VERSION = "probe-v1"
 # How many packets to look at to tell constant from variable frame rate (demux only, no decoding).
 _VFR_PACKETS = 240
 
@@ -68,6 +70,14 @@ class MediaInfo:
     @property
     def has_audio(self) -> bool:
         return self.audio is not None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MediaInfo:
+        """The inverse of ``dataclasses.asdict`` (what the cache keeps)."""
+        d = dict(d)
+        d["video"] = VideoInfo(**d["video"]) if d.get("video") else None
+        d["audio"] = AudioInfo(**d["audio"]) if d.get("audio") else None
+        return cls(**d)
 
     def to_dict(self) -> dict:
         d = asdict(self)
