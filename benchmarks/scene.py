@@ -21,33 +21,22 @@ Timings, after the model is loaded and the label texts are embedded (both paid o
     cache after the first of each), index build time, then the latency of a query on the built index.
 Everything runs on the machine's CPU with the embedded default backbone.
 
-Measured 2026-11-23 on the 2-core dev VM shared with other jobs (load average 2-6, so +-50% run to run):
-  shots 5.1 s (every frame decoded at 64 px), decode 32 sampled frames 1.5 s, embed 1.6 s, score 17 ms;
-  total 7.0 s = 2.2x (decode sampled + embed alone, 3.2 s); full decode of the clip 4.5 s, i.e. scene is
-  slower than a full decode because shot detection is one; cached re-run 35 ms (200x).
-  search, 100 clips: index 20-56 s cold (13 distinct files), query 86 ms median with VIDMM_THREADS=1
-  (refresh + read index 25 ms, embed query 58 ms, rank 17 ms); with torch on 2 threads under load the
-  query embedding alone took 450 ms (thread oversubscription).
-
-Measured 2026-11-30 after the shot-detection fast path (two runs, same VM shared with other helpers at load
-average 5-6: absolute times are 2-3x the ones above, compare the ratios within a run):
-  testvideo: the fast path's candidates (12 keyframes off the cadence, size spikes, dark stretches) would
-  need 76% of the frames decoded (checking the frame before a keyframe placed at a cut means decoding the
-  whole GOP before it, up to 250 frames), so the default path runs the full decode: shots 9.2 / 11.5 s,
-  decode 32 sampled frames 5.6 / 4.6 s, embed 7.0 / 7.5 s, score 0.34 / 0.24 s; total 17.0 / 18.3 s =
-  1.36x / 1.50x of decode sampled + embed alone (12.6 / 12.2 s: the load slowed those more than the
-  2.2x run above); full decode 7.5 / 10.9 s, i.e. scene is still slower than a full decode (0.44x /
-  0.60x). Shot detection alone: full 10.9 / 12.5 s, fast path forced 8.6 / 8.9 s (1773 of 1798 frames
-  decoded, non-reference ones skipped on the way, fewer frames converted), same cuts.
-  camera: P-frames are over 30% of the keyframes' size (a busy stream: a cut does not stand out by size)
-  -> full decode: shots 17.0 / 18.1 s, decode 1.5 / 1.0 s, embed 6.5 / 6.6 s, total 31.5 / 28.2 s =
-  3.96x / 3.73x; full decode 15.1 / 15.0 s.
-  cached re-run 0.20 / 0.40 s (testvideo), 0.10 / 0.22 s (camera): 46-326x.
-  search, 100 clips: index 70 / 61 s, query median 771 / 585 ms (embed query 869 / 553 ms under load).
-  Targets not met: the fast path (exact: same cuts as the full decode, tests/test_shots.py) only pays on
-  calm footage with short GOPs (e.g. the skateboarding clip itself decodes 137 of 421 frames); and "5x
-  faster than a full decode" cannot be met while decoding the sampled frames and embedding them alone
-  take ~0.7x of a full decode (3.1 s vs 4.5 s above), whatever shot detection costs.
+Measured 2026-11-30 at the end of the day, two runs on the 2-core VM with nothing else running (load
+average 1.5-2; still +-30% run to run, so compare the ratios within a run):
+  testvideo (x264, 9 shots): shot detection runs the full decode (the candidates would need 76% of the
+  frames: checking a keyframe placed at a cut needs the frame before it, i.e. the whole GOP before), now in
+  2 parts side by side: 3.7-4.0 s; decode 32 sampled frames 2.0-2.1 s, embed 0.6-0.7 s; total 6.5-7.1 s =
+  2.4-2.6x of decode sampled + embed alone (target <= 1.5x: missed); full decode 4.6-4.8 s, so scene is
+  0.67-0.71x of a full decode (target >= 5x: missed); cached re-run 26 ms (273x; 43 ms before the probe
+  was cached).
+  camera (busy 1 s GOPs, 1 shot): shot detection through the keyframes alone, 0.36-0.38 s (64 of 1798 frames
+  decoded; the full decode takes 7.4-8.1 s), and its keyframes are the sampled frames, so scene decodes
+  nothing more; embed 30 frames 0.45-0.5 s; total 1.14-1.33 s = 1.04-1.50x of decode sampled (0.44-0.59 s,
+  a real decode) + embed alone; full decode 6.8-7.6 s: 5.7-6.0x; cached re-run 12 ms (109x; 53 ms, 21x, before the probe was
+  cached).
+  search, 100 clips: index 16.5-18.4 s, query median 30-31 ms (embed query 15-16 ms).
+Earlier (2026-11-23, loaded VM): shots were always a full decode and the default backbone ran 2.6x slower:
+  testvideo total 7.0 s = 2.2x, 0.64x of a full decode; search query 86 ms.
 """
 
 from __future__ import annotations
