@@ -362,3 +362,109 @@ def test_records_on_stdout_summary_on_stderr(folder):
     recs = [json.loads(line) for line in proc.stdout.splitlines()]
     assert sorted(Path(r["file"]).name for r in recs) == sorted([REAL[0], "empty.mp4", "notes.mp4"])
     assert "vidmm batch" in proc.stderr and "failed" in proc.stderr and "{" not in proc.stderr
+
+
+class _FakeRay:
+    """A stand-in for Ray's API as RayEngine uses it (scheduling only, no processes): each actor runs its
+    calls one at a time in submission order, and one that reaches a path in ``die_on`` dies, failing every
+    call it holds, as a Ray actor whose process crashed does."""
+
+    class exceptions:  # noqa: N801 - mirrors ray.exceptions
+        class RayActorError(Exception):
+            pass
+
+        class RayTaskError(Exception):
+            pass
+
+    def __init__(self, die_on: set[str]):
+        self.die_on, self.ran, self.actors = set(die_on), [], []
+
+    def is_initialized(self):
+        return True
+
+    def remote(self, **_options):
+        fake = self
+
+        class Actor:
+            def __init__(self):
+                self.calls, self.dead = [], False  # calls: [ref]
+                fake.actors.append(self)
+                actor = self
+
+                class Method:
+                    def __init__(self, name):
+                        self.name = name
+
+                    def remote(self, *args):
+                        ref = _FakeRef(actor, self.name, args)
+                        actor.calls.append(ref)
+                        return ref
+
+                self.run, self.stats = Method("run"), Method("stats")
+
+        class Handle:
+            @staticmethod
+            def remote(*_args):
+                return Actor()
+
+        return lambda cls: Handle
+
+    def wait(self, refs, num_returns=1):
+        for ref in refs:  # settle the first pending call of the first actor that has one
+            actor = ref.actor
+            if ref.settled:
+                return [ref], []
+            head = actor.calls[0]
+            path = head.args[0]
+            if path in self.die_on:
+                self.die_on.discard(path)
+                self.ran.append(path)
+                for r in actor.calls:
+                    r.settled, r.error = True, self.exceptions.RayActorError("The actor died unexpectedly")
+                actor.calls, actor.dead = [], True
+                return [actor_refs[-1] if (actor_refs := [r for r in refs if r.actor is actor]) else ref], []
+            self.ran.append(path)
+            head.settled, head.value = True, {"ok": path}
+            actor.calls.pop(0)
+            return [head], []
+        raise AssertionError("wait() on nothing")
+
+    def get(self, ref):
+        if isinstance(ref, list):
+            return [{"pid": 0} for _ in ref]
+        if ref.error is not None:
+            raise ref.error
+        return ref.value
+
+    def kill(self, _actor):
+        pass
+
+    def shutdown(self):
+        pass
+
+
+class _FakeRef:
+    def __init__(self, actor, name, args):
+        self.actor, self.name, self.args = actor, name, args
+        self.settled, self.value, self.error = False, None, None
+
+
+def test_ray_engine_records_a_dead_worker_on_its_file_only_and_reruns_what_it_held():
+    # Plumbing of RayEngine's scheduling with a stand-in for Ray: an actor holds two files at a time; when
+    # it dies on the first, that file gets the error record and the second, which never ran, goes to a new
+    # actor (before this, it got an error record too, and a second replacement actor was started).
+    from vidmm.batch.ray_engine import RayEngine
+
+    engine = RayEngine.__new__(RayEngine)
+    engine.ray = fake = _FakeRay(die_on={"c.mp4"})
+    engine.task, engine.options, engine.n, engine.threads, engine.address = "info", {}, 2, 1, None
+    engine.stats, engine.actors, engine.started = [], [], False
+    items = [(i, name, None) for i, name in enumerate(["a.mp4", "b.mp4", "c.mp4", "d.mp4", "e.mp4", "f.mp4"])]
+    records = {}
+    engine.run(items, lambda seq, rec: records.setdefault(seq, rec),
+               lambda item, message: {"error": message, "file": item[1]})
+    assert sorted(records) == list(range(6))
+    assert [records[i].get("ok") or records[i]["error"] for i in range(6)] == [
+        "a.mp4", "b.mp4", "Ray worker died while processing this file", "d.mp4", "e.mp4", "f.mp4"]
+    assert sorted(fake.ran) == sorted(n for _, n, _ in items)  # every file ran once, the dead one included
+    assert len(fake.actors) == 3  # two, and one replacement

@@ -69,26 +69,38 @@ class RayEngine:
         self.actors = [cls.remote(self.task, self.options, self.threads) for _ in range(n)]
         queue = deque(items)
         inflight: dict = {}  # ObjectRef -> (actor index, item)
-        held = [0] * n
+        # Per actor, what it holds in submission order: an actor runs its calls one at a time in that order,
+        # so when it dies the first is the file it died on and the others never started.
+        held: list[deque] = [deque() for _ in range(n)]
         try:
             while queue or inflight:
                 for i, actor in enumerate(self.actors):
-                    while queue and held[i] < DEPTH:
+                    while queue and len(held[i]) < DEPTH:
                         item = queue.popleft()
-                        inflight[actor.run.remote(item[1], item[2])] = (i, item)
-                        held[i] += 1
+                        ref = actor.run.remote(item[1], item[2])
+                        inflight[ref] = (i, item)
+                        held[i].append((ref, item))
                 done, _ = ray.wait(list(inflight), num_returns=1)
                 for ref in done:
+                    if ref not in inflight:
+                        continue  # a dead actor's call, settled with the others it held
                     i, item = inflight.pop(ref)
-                    held[i] -= 1
                     try:
                         rec = ray.get(ref)
+                        held[i] = deque(x for x in held[i] if x[0] != ref)
                     except ray.exceptions.RayActorError as err:
                         if "__init__" in str(err) or not _ever_ran(err):
                             raise _fatal(err) from None
+                        # The file it died on gets the error record; the rest go back to the queue, first.
+                        item = held[i][0][1]
+                        for other, _ in held[i]:
+                            inflight.pop(other, None)
+                        queue.extendleft(reversed([x for _, x in list(held[i])[1:]]))
+                        held[i].clear()
                         rec = crash_record(item, "Ray worker died while processing this file")
                         self.actors[i] = cls.remote(self.task, self.options, self.threads)
                     except ray.exceptions.RayTaskError as err:
+                        held[i] = deque(x for x in held[i] if x[0] != ref)
                         rec = crash_record(item, f"Ray task failed: {str(err).splitlines()[0]}")
                     on_record(item[0], rec)
             self.stats = ray.get([a.stats.remote() for a in self.actors])
