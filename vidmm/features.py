@@ -192,7 +192,7 @@ class Extractor:
 
     def _kept_keyframes(self, path: str, sampling: Sampling) -> list[Frame] | None:
         """The sampled frames from the keyframes shot detection kept, when every target lands on one of them
-        (the frames a decode would give, see tests/test_features.py); else None."""
+        (the frames a decode would give, see tests/test_shots.py); else None."""
         from .media.frames import snap_target
 
         kept = self._keyframes
