@@ -215,3 +215,23 @@ def test_pooling_attends_to_the_frames_that_match():
     assert mixed.score[0] > mean_only
     assert int(np.argmax(mixed.attention[:, 0])) == 2
     assert NONE_LABEL == "none of these"
+
+
+def test_a_cached_scene_run_never_imports_torch(tmp_path):
+    # Scripts call vidmm in loops: once a clip's frames and the labels are embedded, another `vidmm scene`
+    # on it only reads the cache and scores, so it must not pay for importing torch (1.5 s of a 2.8 s run).
+    import subprocess
+    import sys
+
+    clip = media("skateboarding_dog.mp4")
+    args = ["scene", clip, "--labels", "dog,skateboard,kitchen", "--json"]
+    first = subprocess.run([sys.executable, "-m", "vidmm", *args], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    probe = ("import sys, runpy; sys.argv = ['vidmm', *sys.argv[1:]]\n"
+             "try:\n    runpy.run_module('vidmm', run_name='__main__')\n"
+             "except SystemExit as e:\n    code = e.code\n"
+             "print('TORCH', 'torch' in sys.modules, file=sys.stderr); sys.exit(code)")
+    second = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "TORCH False" in second.stderr
+    assert json.loads(second.stdout)["labels"] == json.loads(first.stdout)["labels"]

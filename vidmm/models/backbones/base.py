@@ -162,8 +162,9 @@ class Backbone(ABC):
     text_cache_size: int = 4096
     device: str = "cpu"
 
-    def __init__(self) -> None:
-        set_torch_threads()  # before the subclass runs any torch op: changing it afterwards can stall
+    def __init__(self, loads_torch_now: bool = True) -> None:
+        if loads_torch_now:  # before the subclass runs any torch op: changing it afterwards can stall
+            set_torch_threads()
         self._text_lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lru_lock = threading.Lock()
 

@@ -31,7 +31,15 @@ from pathlib import Path
 import numpy as np
 
 from . import efficientnet_lite
-from .base import DEFAULT_TEMPLATES, Backbone, cache_dir, l2_normalize, save_npy_atomic, weights_digest
+from .base import (
+    DEFAULT_TEMPLATES,
+    Backbone,
+    cache_dir,
+    l2_normalize,
+    save_npy_atomic,
+    set_torch_threads,
+    weights_digest,
+)
 
 NAME = "default"
 ALIASES = ("default", "conse-effnetlite0-minilm", "conse")
@@ -84,6 +92,7 @@ class MiniLMTextEncoder:
     def _load(self):
         with self._lock:
             if self._loaded is None:
+                set_torch_threads()
                 try:
                     from transformers import AutoModel, AutoTokenizer
                 except ImportError as exc:
@@ -137,7 +146,7 @@ class ConSEBackbone(Backbone):
     frame_batch_size = 16
 
     def __init__(self, device: str = "cpu", top_t: int = TOP_T, use_disk_cache: bool = True, centre: bool = True):
-        super().__init__()
+        super().__init__(loads_torch_now=False)  # both towers load (and import torch) on first use
         try:
             lite_path = efficientnet_lite.weights_path()
             self.text = MiniLMTextEncoder(device=device)
@@ -151,7 +160,9 @@ class ConSEBackbone(Backbone):
         self.name = NAME
         self.device = device
         self.top_t = int(top_t)
-        self.image = efficientnet_lite.load_model(lite_path).to(device)
+        self._lite_path = lite_path
+        self._image = None  # loaded on first use: a run whose frames are all cached never imports torch
+        self._image_lock = threading.Lock()
         weights = weights_digest([lite_path, self.text.weights_file()])
         self._classes_key = f"{LONG_NAME}-{weights}-{CONSE_VERSION}"
         pp = efficientnet_lite.PREPROCESS_VERSION
@@ -161,6 +172,15 @@ class ConSEBackbone(Backbone):
         self.use_disk_cache = use_disk_cache
         self._class_vecs: np.ndarray | None = None
         self._class_lock = threading.Lock()
+
+    @property
+    def image(self):
+        """The EfficientNet-Lite0 image tower (torch), loaded on first use."""
+        with self._image_lock:
+            if self._image is None:
+                set_torch_threads()
+                self._image = efficientnet_lite.load_model(self._lite_path).to(self.device)
+            return self._image
 
     @property
     def class_vectors(self) -> np.ndarray:
