@@ -128,3 +128,42 @@ def test_frame_work_with_cached_class_vectors_never_loads_the_text_model(default
     assert np.allclose(fresh.encode_frames(frames), default.encode_frames(frames), atol=1e-6)
     assert fresh.text._loaded is None
     assert np.allclose(fresh.encode_texts(["a dog"]), default.encode_texts(["a dog"]), atol=1e-6)
+
+
+def test_text_tower_gives_transformers_bert_embeddings_without_importing_transformers():
+    # The plain-torch MiniLM (vidmm/models/backbones/minilm.py) must be all-MiniLM-L6-v2 exactly: the same
+    # token ids and the same mean-pooled embeddings as transformers' tokenizer and BertModel, on short,
+    # empty, over-long (truncated) and non-ASCII texts, in one padded batch. Run in a subprocess, so that
+    # whether transformers got imported is this code's doing alone.
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("transformers", reason="the reference implementation")
+    texts = ["a dog riding a skateboard", "", "x " * 300, "Überraschung — café, naïve résumé 東京",
+             "what is the person doing?"]
+    code = (
+        "import json, sys\n"
+        "from vidmm.models.backbones.conse import MiniLMTextEncoder\n"
+        "enc = MiniLMTextEncoder()\n"
+        "vecs = enc(json.loads(sys.argv[1]))\n"
+        "print(json.dumps({'vecs': vecs.tolist(), 'transformers': 'transformers' in sys.modules}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(texts)], capture_output=True, text=True,
+                         timeout=300, check=True)
+    ours = json.loads(out.stdout)
+    assert ours["transformers"] is False
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from vidmm.models.backbones.conse import MAX_TEXT_TOKENS, MiniLMTextEncoder
+
+    path = MiniLMTextEncoder().path
+    tokenizer, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+    enc = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TEXT_TOKENS, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).float()
+    ref = ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy()
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    assert np.abs(np.asarray(ours["vecs"]) - ref).max() < 1e-5

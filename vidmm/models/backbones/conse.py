@@ -72,11 +72,11 @@ def class_texts(path: str | Path | None = None, max_lemmas: int = 3) -> list[str
 
 
 class MiniLMTextEncoder:
-    """all-MiniLM-L6-v2 through transformers: mean pooling over tokens, then L2 norm (as sentence-transformers).
+    """all-MiniLM-L6-v2 (plain torch, see minilm.py): mean pooling over tokens, then L2 norm (as
+    sentence-transformers).
 
     The model loads on the first text: work whose label and class embeddings are already in the cache
-    (a batch worker after the first run on a machine) never imports transformers, which was 3.5 of the
-    5 CPU-seconds each worker spent loading the default backbone."""
+    (a batch worker after the first run on a machine) never loads it."""
 
     def __init__(self, path: str | None = None, device: str = "cpu"):
         if path is None:
@@ -93,47 +93,23 @@ class MiniLMTextEncoder:
         with self._lock:
             if self._loaded is None:
                 set_torch_threads()
-                try:
-                    from transformers import AutoModel, AutoTokenizer
-                except ImportError as exc:
-                    from ...errors import ModelMissingError
+                from . import minilm
 
-                    raise ModelMissingError("the embedded default backbone needs package transformers",
-                                            hint="pip install transformers") from exc
-                from .hf_clip import _quiet_transformers
-
-                _quiet_transformers()  # no progress bars: library code never prints
-                tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-                model = AutoModel.from_pretrained(self.path, local_files_only=True).eval().to(self.device)
-                self._loaded = (tokenizer, model)
+                self._loaded = minilm.load(self.path, MAX_TEXT_TOKENS)
+                self._loaded[1].to(self.device)
             return self._loaded
 
-    @property
-    def tokenizer(self):
-        return self._load()[0]
-
-    @property
-    def model(self):
-        return self._load()[1]
-
     def weights_file(self) -> str:
-        p = Path(self.path)
-        for name in ("model.safetensors", "pytorch_model.bin"):
-            if (p / name).exists():
-                return str(p / name)
-        raise FileNotFoundError(f"no weights file in {p}")
+        p = Path(self.path) / "model.safetensors"
+        if not p.exists():
+            raise FileNotFoundError(f"no weights file in {self.path}")
+        return str(p)
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
+        from . import minilm
 
         tokenizer, model = self._load()
-        enc = tokenizer(list(texts), padding=True, truncation=True, max_length=MAX_TEXT_TOKENS,
-                             return_tensors="pt").to(self.device)
-        with torch.inference_mode():
-            hidden = model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return l2_normalize(pooled.float().cpu().numpy())
+        return l2_normalize(minilm.encode(tokenizer, model, texts, self.device))
 
 
 class ConSEBackbone(Backbone):
