@@ -141,6 +141,9 @@ def run_one(name: str) -> dict:
 
     t = time.perf_counter()
     backbone = load_backbone(name)
+    # Until both towers can embed: the default loads each on first use (a cached run never does).
+    backbone.encode_frames([np.zeros((64, 64, 3), dtype=np.uint8)])
+    backbone.encode_texts(["load"])
     load_s = time.perf_counter() - t
     row = {"backbone": name, "fingerprint": backbone.fingerprint, "dim": backbone.dim, "load_s": load_s}
     row.update(speed(backbone))
