@@ -50,7 +50,7 @@ def torch_model():
 def test_tf_same_padding_puts_the_odd_pixel_bottom_right():
     import torch
 
-    from vidmm.models.expression import _tf_same_pad
+    from vidmm.models.mini_xception import _tf_same_pad
 
     x = torch.zeros(1, 1, 64, 64)
     y = _tf_same_pad(x, 3, 2, value=float("-inf"))

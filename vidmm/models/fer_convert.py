@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vidmm.models.mini_xception import load_torch_model
+
 LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 # Layer options that matter for inference; everything else in the Keras config is dropped.
 _KEEP = ("filters", "kernel_size", "strides", "padding", "use_bias", "activation",
@@ -104,8 +106,6 @@ def export_onnx(model_dir: str | Path, out: str | Path, atol: float = 1e-4) -> P
 
     if importlib.util.find_spec("onnx") is None:  # torch's exporter needs it; the file is optional
         raise ImportError("torch.onnx.export needs the onnx package", name="onnx")
-
-    from vidmm.models.expression import load_torch_model
 
     model = load_torch_model(Path(model_dir))
     x = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (4, 1, 64, 64)).astype(np.float32))
