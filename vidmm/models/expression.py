@@ -31,9 +31,8 @@ from __future__ import annotations
 import numpy as np
 
 from vidmm.models import registry
-from vidmm.models.mini_xception import load_torch_model
+from vidmm.models.mini_xception import LABELS, load_torch_model
 
-LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 INPUT_SIZE = 64
 # Box scale around the detector's box before the square crop (measured, see the module docstring).
 CROP_ENLARGE = 1.1

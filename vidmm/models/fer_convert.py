@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vidmm.models.mini_xception import load_torch_model
+from vidmm.models.mini_xception import LABELS, load_torch_model
 
-LABELS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
 # Layer options that matter for inference; everything else in the Keras config is dropped.
 _KEEP = ("filters", "kernel_size", "strides", "padding", "use_bias", "activation",
          "pool_size", "epsilon", "depth_multiplier", "batch_input_shape")

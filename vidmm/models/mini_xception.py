@@ -12,6 +12,9 @@ import json
 import math
 from pathlib import Path
 
+#: The 7 FER2013 classes, in the order of the network's outputs.
+LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
 
 def _tf_same_pad(x, k: int, s: int, value: float = 0.0):
     """Pad an NCHW tensor like TensorFlow 'same': the odd pixel goes to the bottom/right."""
