@@ -20,12 +20,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .fileio import atomic_write_bytes, is_temp
 
 _BLOCK = 1 << 20
 DEFAULT_MAX_MB = 2048
@@ -158,20 +159,11 @@ class Cache:
         from safetensors.numpy import save
 
         path = self._path(kind, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = save(
             {k: np.ascontiguousarray(v) for k, v in arrays.items()},
             metadata={"vidmm": json.dumps(meta or {})},
         )
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_bytes(path, data, durable=False)  # a damaged entry is rebuilt: no fsync per entry
         self._writes_since += 1
         self._bytes_since += len(data)
         if (self._scanned_bytes is None or self._writes_since >= SCAN_EVERY
@@ -189,7 +181,7 @@ class Cache:
                 st = p.stat()
             except OSError:
                 continue
-            if p.name.startswith(".tmp-") and time.time() - st.st_mtime > 3600:
+            if is_temp(p.name) and time.time() - st.st_mtime > 3600:
                 with contextlib.suppress(OSError):
                     p.unlink()  # a writer killed long ago left this
                 continue

@@ -35,10 +35,10 @@ def report(
 ) -> None:
     """Thumbnails, timeline of shots, labels, emotions and transcript for each video, in one HTML page."""
     from ..batch.inputs import expand_inputs
-    from ..batch.log import atomic_write_text
     from ..batch.report import REPORT_TASKS, Collector, load_records
     from ..batch.tasks import TASKS
     from ..errors import UsageError
+    from ..fileio import atomic_write_text
     from ..writers.report_html import render_report
 
     wanted = tuple(dict.fromkeys(["info", *[t.strip() for t in tasks.split(",") if t.strip()]]))

@@ -12,48 +12,17 @@ Each record carries ``identity`` (the file's content identity, vidmm.cache.file_
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from ..errors import UsageError
+from ..fileio import atomic_write_text, fsync_dir
 
 
 def record_key(rec: dict) -> tuple[str, str, str]:
     ident = rec.get("identity") or "path:" + os.path.abspath(str(rec.get("file")))
     return ident, str(rec.get("task")), str(rec.get("options_hash"))
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a whole file or nothing: temp file in the same folder, fsync, ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an output file is as readable as any other
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
 
 
 class ResultLog:
@@ -68,7 +37,7 @@ class ResultLog:
         existed = self.path.exists()
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         if not existed:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         import fcntl
 
         try:

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..fileio import atomic_write_text
 from .inputs import expand_inputs
-from .log import ResultLog, atomic_write_text, record_key
+from .log import ResultLog, record_key
 from .tasks import TASKS, options_hash
 
 OUT_FORMATS = ("jsonl", "csv", "json")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidmm.errors import ModelFileError, ModelMissingError, UsageError
+from vidmm.fileio import replace_file
 
 ENV_VAR = "VIDMM_MODELS"
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -402,7 +403,7 @@ def pull(name: str, dest: str | os.PathLike | None = None, base_url: str | None 
 
     Upstream files are downloaded (``base_url`` replaces https://raw.githubusercontent.com, so a mirror
     laid out as OWNER/REPO/COMMIT/PATH works); derived files are rebuilt from them. Everything is first
-    written to a staging folder inside ``dest``, checked, then moved into place with os.replace, so a
+    written to a staging folder inside ``dest``, checked, then moved into place (fileio.replace_file), so a
     refused or failed download leaves nothing behind. Files already present with the right hash are kept.
     ``on_file(relpath, status)`` reports "present", "downloaded" or "built".
     """
@@ -454,7 +455,7 @@ def pull(name: str, dest: str | os.PathLike | None = None, base_url: str | None 
         for relpath in todo:
             target = dest / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / relpath, target)
+            replace_file(staging / relpath, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return model_path(name, dest)

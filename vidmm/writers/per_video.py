@@ -52,7 +52,7 @@ def claim_name(path: str, task: str, identity: str | None, names_used: dict[str,
 def write_per_video(rec: dict, out_dir: Path, fmt: str, timeline: str | None, names_used: dict[str, str],
                     missing_only: bool = False) -> Path:
     """Write the record's file (``missing_only``: unless it is there already) and return its path."""
-    from ..batch.log import atomic_write_text
+    from ..fileio import atomic_write_text
 
     stem = Path(str(rec.get("file"))).stem
     ident = str(rec.get("identity") or "")

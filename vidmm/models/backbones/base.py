@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -20,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from ...fileio import atomic_write, atomic_write_text
 
 #: Prompt templates for labels; the label is averaged over all of them (a prompt ensemble). Chosen on
 #: the labelled clips for the embedded default (no CIFAR-10 here to check on); CLIP backbones use the same set.
@@ -82,16 +83,7 @@ def cache_dir() -> Path:
 
 def save_npy_atomic(path: Path, array: np.ndarray) -> None:
     """Write beside the target and rename, so a killed writer never leaves a half file under the name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
 
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -124,11 +116,7 @@ def weights_digest(paths: Sequence[str | os.PathLike], n: int = 12) -> str:
         digests.append(memo[key])
     if changed:
         with contextlib.suppress(OSError):
-            memo_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=memo_path.parent, prefix=memo_path.name, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(memo, f)
-            os.replace(tmp, memo_path)
+            atomic_write_text(memo_path, json.dumps(memo))
     return short_hash("|".join(digests), n)
 
 
