@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_write_bytes, is_temp
+from .fileio import atomic_write_bytes, is_temp, sha256_file
 
 _BLOCK = 1 << 20
 DEFAULT_MAX_MB = 2048
@@ -48,13 +48,11 @@ def default_root() -> Path:
 def file_identity(path: str | os.PathLike, full: bool | None = None) -> str:
     """A hex digest naming the file's content (see module doc for what is read)."""
     full = os.environ.get("VIDMM_FULL_HASH") == "1" if full is None else full
+    if full:
+        return "f" + sha256_file(path)[:31]
     st = os.stat(path)
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        if full:
-            for block in iter(lambda: f.read(_BLOCK), b""):
-                h.update(block)
-            return "f" + h.hexdigest()[:31]
         h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
         for offset in sorted({0, max(st.st_size // 2 - _BLOCK // 2, 0), max(st.st_size - _BLOCK, 0)}):
             f.seek(offset)

@@ -1,4 +1,4 @@
-"""File helpers the whole package shares: whole-or-nothing writes.
+"""File helpers the whole package shares: whole-or-nothing writes, a file's SHA-256.
 
 An atomic write fills a temp file in the target's own folder (``.NAME.<random>.tmp``, created with the
 mode any new file gets), fsyncs it, ``os.replace``s it over the target and fsyncs the folder: a reader sees
@@ -10,6 +10,7 @@ for files that are rebuilt when damaged (cache entries): a killed writer still l
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 TEMP_SUFFIX = ".tmp"
+_CHUNK = 1 << 20
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -84,4 +86,13 @@ def atomic_write_text(path: str | os.PathLike, text: str, durable: bool = True) 
 def is_temp(name: str) -> bool:
     """Is this file name one of ``atomic_write``'s temp files (or the cache's older ``.tmp-*`` ones)?"""
     return name.startswith(".") and name.endswith(TEMP_SUFFIX) or name.startswith(".tmp-")
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's content, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_CHUNK):
+            h.update(block)
+    return h.hexdigest()
 

@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidmm.errors import ModelFileError, ModelMissingError, UsageError
-from vidmm.fileio import replace_file
+from vidmm.fileio import replace_file, sha256_file
 
 ENV_VAR = "VIDMM_MODELS"
 RAW_BASE = "https://raw.githubusercontent.com"
 _CHUNK = 1 << 16
+#: The old name of fileio.sha256_file, kept for callers of the registry.
+sha256_of = sha256_file
 
 
 @dataclass(frozen=True)
@@ -302,14 +304,6 @@ def model_file(name: str, filename: str, models_dir: str | os.PathLike | None = 
     raise ModelMissingError(f"model file {f.relpath!r} not found", hint=_hint(name))
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def verify(name: str, models_dir: str | os.PathLike | None = None) -> dict[str, str]:
     """Check every present file of a model against its sha256.
 
@@ -325,7 +319,7 @@ def verify(name: str, models_dir: str | os.PathLike | None = None) -> dict[str, 
         if not p.is_file():
             status[f.relpath] = "missing"
             continue
-        if sha256_of(p) == f.sha256:
+        if sha256_file(p) == f.sha256:
             status[f.relpath] = "ok"
         elif not f.reproducible:
             status[f.relpath] = "rebuilt"
@@ -391,7 +385,7 @@ CONVERTERS["fer-onnx"] = _convert_fer_onnx
 def _find_present(relpath: str, sha: str, dirs: list[Path]) -> Path | None:
     for d in dirs:
         p = d / relpath
-        if p.is_file() and p.stat().st_size > 0 and sha256_of(p) == sha:
+        if p.is_file() and p.stat().st_size > 0 and sha256_file(p) == sha:
             return p
     return None
 
@@ -447,7 +441,7 @@ def pull(name: str, dest: str | os.PathLike | None = None, base_url: str | None 
                 raise ModelMissingError(f"building {f.relpath} needs the {e.name} package",
                                         hint=f"pip install {e.name}, or set {ENV_VAR}=DIR") from e
             staged = staging / f.relpath
-            if f.reproducible and (not staged.is_file() or sha256_of(staged) != f.sha256):
+            if f.reproducible and (not staged.is_file() or sha256_file(staged) != f.sha256):
                 raise ModelFileError(f"rebuilt {f.relpath} does not match its sha256",
                                      hint="the converter or its libraries differ; nothing was kept")
             todo.append(f.relpath)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...fileio import atomic_write, atomic_write_text
+from ...fileio import atomic_write, atomic_write_text, sha256_file
 
 #: Prompt templates for labels; the label is averaged over all of them (a prompt ensemble). Chosen on
 #: the labelled clips for the embedded default (no CIFAR-10 here to check on); CLIP backbones use the same set.
@@ -56,15 +56,6 @@ def l2_normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     n = np.linalg.norm(x, axis=axis, keepdims=True)
     return (x / np.maximum(n, 1e-12)).astype(np.float32, copy=False)
-
-
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, streamed."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def short_hash(text: str, n: int = 12) -> str:
