@@ -37,9 +37,10 @@ SCAN_EVERY = 256
 
 
 def default_root() -> Path:
+    """vidmm's cache folder: env VIDMM_CACHE (``~`` expanded), else the platform's user cache dir."""
     env = os.environ.get("VIDMM_CACHE")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("vidmm"))

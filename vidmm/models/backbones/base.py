@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...cache import default_root
 from ...fileio import atomic_write, atomic_write_text, sha256_file
 
 #: Prompt templates for labels; the label is averaged over all of them (a prompt ensemble). Chosen on
@@ -62,16 +63,6 @@ def short_hash(text: str, n: int = 12) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
 
 
-def cache_dir() -> Path:
-    """vidmm's cache dir: env VIDMM_CACHE, else the platform's user cache dir."""
-    env = os.environ.get("VIDMM_CACHE")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("vidmm"))
-
-
 def save_npy_atomic(path: Path, array: np.ndarray) -> None:
     """Write beside the target and rename, so a killed writer never leaves a half file under the name."""
     atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
@@ -86,7 +77,7 @@ def weights_digest(paths: Sequence[str | os.PathLike], n: int = 12) -> str:
     Hashing a 600 MB file on every load would cost seconds, so: a file in the Hugging Face cache is a link to
     a blob named by its SHA-256 (used as is); any other file's SHA-256 is remembered in
     ``<cache dir>/weights-sha256.json`` keyed by path, size and mtime."""
-    memo_path = cache_dir() / "weights-sha256.json"
+    memo_path = default_root() / "weights-sha256.json"
     try:
         memo = json.loads(memo_path.read_text(encoding="utf-8"))
         memo = memo if isinstance(memo, dict) else {}

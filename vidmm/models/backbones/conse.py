@@ -30,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ...cache import default_root
 from . import efficientnet_lite
 from .base import (
     DEFAULT_TEMPLATES,
     Backbone,
-    cache_dir,
     l2_normalize,
     save_npy_atomic,
     set_torch_threads,
@@ -172,7 +172,7 @@ class ConSEBackbone(Backbone):
         return self.class_vectors.mean(axis=0) if self.centre else np.zeros(self.dim, np.float32)
 
     def class_vectors_path(self) -> Path:
-        return cache_dir() / "backbones" / f"{self._classes_key}-classes.npy"
+        return default_root() / "backbones" / f"{self._classes_key}-classes.npy"
 
     def _class_vectors(self, use_disk_cache: bool) -> np.ndarray:
         """MiniLM embeddings of the class texts: computed once, then read from the cache dir.
