@@ -1,4 +1,4 @@
-"""File helpers the whole package shares: whole-or-nothing writes, a file's SHA-256.
+"""File helpers the whole package shares: whole-or-nothing writes, a file's SHA-256, a folder's size.
 
 An atomic write fills a temp file in the target's own folder (``.NAME.<random>.tmp``, created with the
 mode any new file gets), fsyncs it, ``os.replace``s it over the target and fsyncs the folder: a reader sees
@@ -96,3 +96,10 @@ def sha256_file(path: str | os.PathLike) -> str:
             h.update(block)
     return h.hexdigest()
 
+
+def folder_size(path: str | os.PathLike) -> int:
+    """Bytes of a file, or of every file below a folder (links followed, as ``stat`` does)."""
+    p = Path(path)
+    if p.is_file():
+        return p.stat().st_size
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())

