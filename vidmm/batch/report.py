@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..threads import budget
 from .log import record_key
 from .worker import Worker, identity_of
 
@@ -98,7 +99,7 @@ class Collector:
         self.options = options or {}
         self.index = _index(records or [])
         self.run_missing = run_missing
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or budget()
         self.workers: dict[str, Worker] = {}
         self._extractor = None
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ...cache import default_root
 from ...fileio import atomic_write, atomic_write_text, sha256_file
+from ...threads import budget
 
 #: Prompt templates for labels; the label is averaged over all of them (a prompt ensemble). Chosen on
 #: the labelled clips for the embedded default (no CIFAR-10 here to check on); CLIP backbones use the same set.
@@ -37,7 +38,7 @@ _threads_lock = threading.Lock()
 
 
 def set_torch_threads(n: int | None = None) -> None:
-    """Set torch's intra-op thread count once per process (env VIDMM_THREADS, default: all cores).
+    """Set torch's intra-op thread count once per process (default: vidmm.threads.budget()).
 
     Setting it repeatedly is costly and, after parallel work has started, not allowed; so only the first
     call does anything."""
@@ -47,8 +48,7 @@ def set_torch_threads(n: int | None = None) -> None:
             return
         import torch
 
-        n = n or int(os.environ.get("VIDMM_THREADS", "0") or 0) or (os.cpu_count() or 1)
-        torch.set_num_threads(max(1, n))
+        torch.set_num_threads(max(1, n or budget()))
         _threads_set = True
 
 
