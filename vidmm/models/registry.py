@@ -10,8 +10,9 @@ Where files are looked for, in order:
 2. the user data folder, ``platformdirs.user_data_dir("vidmm")/models``.
 
 Models that ship inside PyPI packages (EfficientNet-Lite0, all-MiniLM-L6-v2, Whisper tiny.en) are
-listed too, so ``vidmm models list`` shows everything; other registries (the backbones) add their
-rows through :func:`add_listing_provider`.
+listed too, and so are the named backbones (``vidmm.models.backbones.listing_rows``), so ``vidmm models
+list`` shows everything; other registries (trained heads, cached Whisper models) add their rows through
+:func:`add_listing_provider`, or a module named in ``LISTING_MODULES`` defines ``listing_rows``.
 """
 
 from __future__ import annotations
@@ -223,13 +224,13 @@ PACKAGED: dict[str, PackagedModel] = {m.name: m for m in [
 ]}
 
 _listing_providers: list[Callable[[], Iterable[ModelRow]]] = []
-# Modules asked for rows by convention, without registering: each may define
-# ``listing_rows() -> Iterable[ModelRow]`` (the backbone registry is the first). Imported only by list_models.
-LISTING_MODULES = ("vidmm.models.backbones",)
+# Modules asked for rows by convention, without registering (a plugin's registry): each may define
+# ``listing_rows() -> Iterable[ModelRow]``. Imported only by list_models; their rows come last.
+LISTING_MODULES: tuple[str, ...] = ()
 
 
 def add_listing_provider(provider: Callable[[], Iterable[ModelRow]]) -> None:
-    """Let another registry (the backbones) add its rows to ``list_models()``; called once at import."""
+    """Let another registry (trained heads, cached Whisper models) add its rows to ``list_models()``."""
     if provider not in _listing_providers:
         _listing_providers.append(provider)
 
@@ -480,7 +481,10 @@ def packaged_path(name: str) -> Path:
 
 
 def list_models(models_dir: str | os.PathLike | None = None) -> list[ModelRow]:
-    """Every model vidmm knows: files of this registry, PyPI-shipped ones, then other providers' rows."""
+    """Every model vidmm knows: files of this registry, PyPI-shipped ones, the backbones, then other
+    providers' rows (registered ones, then LISTING_MODULES')."""
+    from .backbones import listing_rows as backbone_rows
+
     rows = []
     for s in MODELS.values():
         root = _root_with(s, models_dir)
@@ -490,6 +494,7 @@ def list_models(models_dir: str | os.PathLike | None = None) -> list[ModelRow]:
         p = _packaged_path(m)
         rows.append(ModelRow(m.name, m.task, p is not None, folder_size(p) if p is not None else None,
                              m.license, str(p) if p is not None else None, f"pypi:{m.package}"))
+    rows += backbone_rows()
     providers = list(_listing_providers)
     for module in LISTING_MODULES:
         try:

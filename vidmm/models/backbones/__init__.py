@@ -31,6 +31,7 @@ __all__ = [
     "available_backbones",
     "backbone_status",
     "config_path",
+    "listing_rows",
     "load_backbone",
     "resolve_backbone_name",
 ]
@@ -191,6 +192,19 @@ def backbone_status(name: str) -> dict:
             ckpt = local_checkpoint(rest)
             if ckpt is not None:
                 row.update(present=True, path=str(ckpt), size_bytes=folder_size(ckpt))
-    except ImportError:
+    except (ImportError, ModelMissingError):  # a loader's package or optional extra is not installed
         pass
     return row
+
+
+def listing_rows() -> list:
+    """Rows for `vidmm models list` (registry.list_models asks for them): every named backbone, present or
+    not, from local files only."""
+    from ..registry import ModelRow
+
+    rows = []
+    for name in KNOWN_BACKBONES:
+        st = backbone_status(name)
+        rows.append(ModelRow(st["name"], f"image-text backbone: {st['about']}", st["present"], st["size_bytes"],
+                             st["license"], st["path"], "backbone"))
+    return rows
