@@ -169,17 +169,11 @@ def test_corrupt_and_mismatched_heads_give_clear_errors(trained, tmp_path, extra
 
 def _cli(*args):
     """The command functions in process (the backbone loads once per process), stdout not a terminal."""
-    import typer
     from typer.testing import CliRunner
 
-    from vidmm._cli.scene_cmd import scene
-    from vidmm._cli.train_cmd import eval_cmd, train
+    from vidmm._cli.app import build_app
 
-    app = typer.Typer()
-    app.command("train")(train)
-    app.command("eval")(eval_cmd)
-    app.command("scene")(scene)
-    return CliRunner().invoke(app, [str(a) for a in args])
+    return CliRunner().invoke(build_app(), [str(a) for a in args])
 
 
 def test_cli_train_eval_png_and_scene_head(dataset, trained, tmp_path):
@@ -474,7 +468,7 @@ def test_scene_explain_with_attention_head_names_frames_and_modalities(trained, 
             assert all(x["modalities"]["audio"] == 0 for x in d["labels"])
         else:
             assert d["labels"][0]["modalities"]["audio"] > 0
-    render_table(r, explain=True)
+    render_table(r)
     out = capsys.readouterr().out
     assert "why " in out and "visual" in out and "modalities" in out
     plain = scene(silent.path, extractor, head=head).to_dict()

@@ -44,14 +44,8 @@ def labelled_results(extractor):
 
 def cli():
     from vidmm._cli.app import build_app
-    from vidmm._cli.scene_cmd import scene as scene_cmd
 
-    app = build_app()
-    import typer.main
-
-    if "scene" not in typer.main.get_command(app).commands:
-        app.command("scene")(scene_cmd)
-    return app
+    return build_app()
 
 
 def test_zero_shot_accuracy_on_labelled_clips_is_well_above_chance(labelled_results):

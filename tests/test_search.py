@@ -45,15 +45,9 @@ def first(folder, extractor):
 
 
 def cli():
-    import typer.main
-
     from vidmm._cli.app import build_app
-    from vidmm._cli.search_cmd import search as search_cmd
 
-    app = build_app()
-    if "search" not in typer.main.get_command(app).commands:
-        app.command("search")(search_cmd)
-    return app
+    return build_app()
 
 
 def test_index_holds_every_clip_and_skips_what_is_not_video(first, folder, extractor):

@@ -319,11 +319,8 @@ def test_txt_and_json_formats(hamilton):
 @pytest.fixture(scope="module")
 def cli():
     from vidmm._cli.app import build_app
-    from vidmm._cli.transcribe_cmd import transcribe as transcribe_cmd
 
     app = build_app()
-    if not any(c.name == "transcribe" for c in app.registered_commands):  # until the lead registers it
-        app.command("transcribe")(transcribe_cmd)
     runner = CliRunner()
 
     def run(*args):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cache import Cache, file_identity, make_key
-from .errors import DecodeError, InputError
+from .errors import DecodeError, NoVideoStreamError
 from .media import shots as shots_mod
 from .media.audio import FEATURES_VERSION, AudioFeatures
 from .media.frames import Frame, Sampling
@@ -121,18 +121,21 @@ class Extractor:
         return self._probes[key]
 
     def require_video(self, path: str) -> MediaInfo:
+        """The probe of a file with pictures (a video, or a photo: a one-frame video); audio-only files
+        raise NoVideoStreamError."""
         info = self.probe(path)
-        if info.kind == "image":
-            raise InputError("is a still image, not a video", path=path,
-                             hint="vidmm analyses video files; make a clip from the image first")
         if not info.has_video:
-            raise InputError("has no video stream (audio only?)", path=path,
-                             hint="use `vidmm transcribe` for audio files")
+            raise NoVideoStreamError("has no video stream (audio only?)", path=path,
+                                     hint="use `vidmm transcribe` or `vidmm caption` for audio files")
         return info
 
     def shots(self, path: str) -> list[shots_mod.Shot]:
-        """Shot spans covering the video (cached)."""
-        info = self.require_video(path)
+        """Shot spans covering the video (cached). A photo is one shot at time 0; an audio file one span
+        over its length."""
+        info = self.probe(path)
+        if info.kind == "image" or not info.has_video:
+            end = 0.0 if info.kind == "image" else float(info.duration or 0.0)
+            return [shots_mod.Shot(0, Span(Timecode(0.0), Timecode(end)), None)]
         key = make_key(self.identity(path), shots_mod.VERSION)
         hit = self.cache.get("shots", key)
         if hit is not None:
@@ -180,7 +183,10 @@ class Extractor:
         """
         from .media.frames import downscale
 
-        self.require_video(path)
+        if self.require_video(path).kind == "image":
+            from .media.image import load_image
+
+            return [load_image(path, size)]
         sampling = sampling or self.sampling_for(path)
         if size is None or size > DECODE_SIZE:
             return self._decode(path, sampling, size)
@@ -239,6 +245,25 @@ class Extractor:
         starts = np.array([s.start for s in shots])
         shot_idx = np.clip(np.searchsorted(starts, times, side="right") - 1, 0, len(shots) - 1)
         return FrameEmbeddings(times, vectors, shot_idx, sampling.key(), bb.fingerprint)
+
+    # -- evidence channels (vidmm/channels.py): computed once per file, cached --------------------
+    def faces(self, path: str, detector, sampling: Sampling | None = None, expression=None):
+        """Faces (and, with an expression model, their expressions) on the sampled frames."""
+        from . import channels
+
+        return channels.faces(self, path, detector, sampling, expression)
+
+    def sounds(self, path: str, yamnet):
+        """YAMNet scores per window, or None without an audio track."""
+        from . import channels
+
+        return channels.sounds(self, path, yamnet)
+
+    def transcript(self, path: str, speech_model, **options):
+        """What is said (vidmm.tasks.transcribe), or None without an audio track or speech model."""
+        from . import channels
+
+        return channels.transcript(self, path, speech_model, **options)
 
     def audio(self, path: str) -> np.ndarray | None:
         """16 kHz mono samples (kept in memory for this extractor), or None without an audio track."""

@@ -28,6 +28,11 @@ COMMANDS = [
     ("cache", "Show or clear the embedding cache."),
 ]
 
+#: The module of vidmm._cli holding each built-in task's ``render_table(result)`` (people's view).
+RENDERERS = {"caption": "caption_cmd", "ask": "ask_cmd", "info": "info_cmd", "scene": "scene_cmd",
+             "emotion": "emotion_cmd", "transcribe": "transcribe_cmd", "search": "search_cmd"}
+LEGACY = ("caption", "ask", "emotion", "transcribe", "search")
+
 FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
 
   vidmm understands video: captions, questions, scenes, emotion and speech,
@@ -57,7 +62,7 @@ def build_app():
     import typer
 
     from . import common
-    from .info_cmd import info
+    from .runner import task_command
 
     app = typer.Typer(
         name="vidmm",
@@ -80,25 +85,28 @@ def build_app():
         common.OPTIONS.debug = debug
         common.OPTIONS.quiet = quiet
 
-    from .ask_cmd import ask
+    import importlib
+
+    from ..tasks.registry import tasks
     from .batch_cmd import batch
     from .cache_cmd import cache_app
-    from .caption_cmd import caption
-    from .emotion_cmd import emotion
     from .models_cmd import models_app
     from .report_cmd import report
-    from .scene_cmd import scene
-    from .search_cmd import search
     from .train_cmd import eval_cmd, train
-    from .transcribe_cmd import transcribe
 
-    app.command("caption")(caption)
-    app.command("ask")(ask)
-    app.command("info")(info)
-    app.command("scene")(scene)
-    app.command("emotion")(emotion)
-    app.command("transcribe")(transcribe)
-    app.command("search")(search)
+    # Every registered task is a command; its people's view is ``render_table`` in the module RENDERERS
+    # names (a task without one, e.g. a plugin's, gets the generic view of its fields).
+    registered = tasks()
+    for name, _ in COMMANDS:
+        if name in registered:
+            module = importlib.import_module(f".{RENDERERS[name]}", __package__) if name in RENDERERS else None
+            app.command(name)(task_command(name, getattr(module, "render_table", None)))
+        elif name in LEGACY:  # TEMPORARY: commands not yet moved onto the task registry
+            module = importlib.import_module(f".{name}_cmd", __package__)
+            app.command(name)(getattr(module, name))
+    for name in registered:
+        if name not in RENDERERS:
+            app.command(name)(task_command(name))
     app.command("batch")(batch)
     app.command("report")(report)
     app.command("train")(train)

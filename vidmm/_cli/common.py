@@ -87,29 +87,49 @@ def machine_output(json_flag: bool, fmt: str | None) -> bool:
     return json_flag or fmt is not None or not sys.stdout.isatty()
 
 
-def emit_text(text: str, output_dir, source_file: str, task: str, fmt: str) -> None:
-    """A timeline or text output: ``DIR/<stem>.<task>.<fmt>`` with --output-dir (like whisper's CLI),
-    else stdout."""
-    text = text.rstrip("\n") + "\n"
-    if output_dir is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from pathlib import Path
+def progress(description: str):
+    """A progress bar on stderr for people: the context gives ``tick(done, total)`` (None when quiet or
+    stderr is not a terminal), which a task calls as its work advances."""
+    import contextlib
 
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{Path(source_file).stem}.{task}.{fmt}").write_text(text, encoding="utf-8")
+    if OPTIONS.quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def bar():
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=stderr_console(), transient=True) as p:
+            task = p.add_task(description, total=None)
+
+            def tick(done: float, total: float) -> None:
+                p.update(task, completed=done, total=max(total, 1e-9))
+
+            yield tick
+
+    return bar()
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def write_file(text: str, path) -> str:
+    """Write a whole output file or nothing (atomically); returns its path."""
+    from ..batch.log import atomic_write_text
+
+    atomic_write_text(path, text)
+    return str(path)
 
 
 def print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.flush()
+    write_stdout(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_jsonl(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    write_stdout(json.dumps(doc, ensure_ascii=False) + "\n")
 
 
 def exit_code_for(n_ok: int, n_failed: int, codes: list[int]) -> int:
@@ -154,10 +174,3 @@ def run_inputs(
         n_ok += 1
         render(result)
     return exit_code_for(n_ok, n_failed, codes)
-
-
-def emit_results(results: list[dict], json_flag: bool) -> None:
-    """One JSON document: the object for one input, a list for several."""
-    if not results:
-        return
-    print_json(results[0] if len(results) == 1 else results)

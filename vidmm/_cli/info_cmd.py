@@ -1,17 +1,14 @@
-"""`vidmm info VIDEO...`: what each file holds."""
+"""`vidmm info FILE...`: people's view of what each file holds (the task: vidmm.tasks.plugins.info)."""
 
 from __future__ import annotations
-
-from typing import Annotated
-
-import typer
 
 from . import common
 
 
-def _table(info) -> None:
+def render_table(result) -> None:
     from rich.table import Table
 
+    info = result.info
     t = Table(title=info.file, show_header=False, title_justify="left")
     t.add_column("field", style="bold")
     t.add_column("value")
@@ -34,29 +31,3 @@ def _table(info) -> None:
     else:
         t.add_row("audio", "none")
     common.stdout_console().print(t)
-
-
-def info(
-    videos: Annotated[list[str], typer.Argument(help="Media files to probe.", show_default=False)],
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
-) -> None:
-    """Probe: duration, fps, size, codecs, audio, rotation."""
-    import time
-
-    from .. import __version__
-    from ..media.probe import probe
-
-    machine = common.machine_output(json_out, None)
-    results: list[dict] = []
-
-    def compute(path: str) -> dict:
-        start = time.perf_counter()
-        mi = probe(path)
-        doc = {"vidmm": __version__, "task": "info", **mi.to_dict()}
-        doc["elapsed_s"] = round(time.perf_counter() - start, 4)
-        return doc if machine else mi
-
-    code = common.run_inputs(videos, compute, results.append if machine else _table)
-    if machine:
-        common.emit_results(results, json_out)
-    raise typer.Exit(code)

@@ -1,0 +1,1 @@
+"""vidmm's own tasks, each a plugin module with ``register_tasks(register)`` (see vidmm.tasks.registry)."""
