@@ -255,7 +255,7 @@ def test_ray_engine_gives_the_same_records_as_local(folder, tmp_path):
 
 def test_csv_segments_and_per_video_files(folder, tmp_path):
     """--segments writes one CSV row per timed segment; --output-dir one file per video (plumbing, real info)."""
-    from vidmm.writers.per_video import cues
+    from vidmm.tasks.registry import get_task
     from vidmm.writers.table import to_csv
 
     rec = {"file": "a.mp4", "task": "scene", "identity": "s1", "options_hash": "h", "duration": 4.0,
@@ -269,7 +269,7 @@ def test_csv_segments_and_per_video_files(folder, tmp_path):
     assert "n_segments" in lines[0] and "file is empty" in lines[2]
     seg = to_csv([rec, err], segments=True, timeline="segments").splitlines()
     assert len(seg) == 1 + 2 + 1 and "segment" in seg[0]
-    assert cues(rec, "segments") == [(0.0, 1.5, "beach 0.90"), (1.5, 4.0, "city 0.60")]
+    assert get_task("scene").cues(rec) == [(0.0, 1.5, "beach 0.90"), (1.5, 4.0, "city 0.60")]
 
     out_dir = tmp_path / "per video"
     r = invoke(folder / REAL[0], folder / REAL[1], "--task", "info", "--output-dir", out_dir)
@@ -328,7 +328,9 @@ def test_output_dir_srt_and_vtt_through_the_cli(tmp_path):
             assert len(cues) == len(rec["segments"])
             for (start, end, text), seg in zip(cues, rec["segments"], strict=True):
                 assert abs(start - seg["start"]) < 0.0015 and abs(end - seg["end"]) < 0.0015
-                assert text.startswith(seg["labels"][0]["label"] + " ")
+                # The same cue text as `vidmm scene --format srt`: "none of these (closest: ...)" when no label fits.
+                lead = "none of these (closest: " if seg["none_of_these"] else ""
+                assert text.startswith(lead + seg["labels"][0]["label"] + " ")
 
     check("srt")
     r = invoke(*clips, *opts, "--format", "vtt")  # every record is in the log: nothing runs, files are written

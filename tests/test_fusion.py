@@ -279,8 +279,9 @@ def test_python_api_head_by_path_and_by_models_folder_name(emotion_head, trained
 
 
 def test_batch_passes_the_head_through_the_task_table(emotion_head, trained, dataset, extractor):
-    from vidmm.batch.tasks import TASKS, options_hash
+    from vidmm.batch.log import options_hash
     from vidmm.batch.worker import Worker
+    from vidmm.tasks.registry import get_task
     from vidmm.errors import ModelFileError
 
     clip = next(s for s in dataset[1] if s.label == "applause").path
@@ -292,9 +293,9 @@ def test_batch_passes_the_head_through_the_task_table(emotion_head, trained, dat
     with pytest.raises(ModelFileError):
         Worker("scene", {"head": str(emotion_head)}, extractor=extractor)
     # The head's content is part of the --resume hash; no head keeps the old hash.
-    t = TASKS["emotion"]
-    assert options_hash(t, {"head": str(emotion_head)}) != options_hash(t, {"head": str(trained.out / "early")})
-    assert options_hash(t, {}) == options_hash(t, {"head": None})
+    t = get_task("emotion")
+    assert options_hash(t, t.options(head=str(emotion_head))) != options_hash(t, t.options(head=str(trained.out / "early")))
+    assert options_hash(t, t.options()) == options_hash(t, t.options(head=None))
 
 
 # -- default heads: model cards, the trust rule, `vidmm models list` ---------------------------------------

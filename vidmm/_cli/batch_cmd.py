@@ -77,7 +77,8 @@ def batch(
     inputs: Annotated[list[str], typer.Argument(
         help="Video files, folders (searched recursively), or a .txt list of paths ('-' reads paths from stdin).",
         show_default=False)],
-    task: Annotated[str, typer.Option("--task", help="info, caption, ask, scene, emotion or transcribe.")] = ...,
+    task: Annotated[str, typer.Option("--task", help="A task: info, caption, ask, scene, emotion, transcribe, or a "
+                                                     "plugin's.")] = ...,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=HELP_OUT)] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="jsonl, csv or json for --out (default: from its suffix); json, srt, vtt or txt for "
@@ -115,25 +116,23 @@ def batch(
     backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path.")] = None,
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
+    opt: Annotated[list[str] | None, typer.Option(
+        "--opt", help="Any option of the task as KEY=VALUE (repeatable), e.g. --opt fps=4 for emotion.")] = None,
     prefetch: Annotated[bool, typer.Option(
         "--prefetch/--no-prefetch", help="Decode the next file (shots, audio) in a thread while the model runs on "
                                           "this one. Off by default: no gain measured with one worker per core.")]
     = False,
 ) -> None:
     """Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."""
-    from ..batch import TASKS, BatchConfig, run_batch
+    import dataclasses
+
+    from ..batch import BatchConfig, run_batch
     from ..batch.run import DIR_FORMATS, OUT_FORMATS
     from ..errors import UsageError, VidmmError
+    from ..tasks.registry import get_task
 
-    if task not in TASKS:
-        raise common.fail(UsageError(f"unknown task {task!r}", hint=f"use one of {', '.join(TASKS)}"))
     if workers is not None and workers < 1:
         raise common.fail(UsageError("--workers must be at least 1"))
-    if top_k < 1 or max_frames < 1:
-        raise common.fail(UsageError("--top-k and --max-frames must be at least 1"))
-    if task != "scene" and (labels or labels_file or vocab):
-        raise common.fail(UsageError("--labels, --labels-file and --vocab are scene options",
-                                     hint="use them with --task scene"))
     if fmt is not None and fmt not in OUT_FORMATS + DIR_FORMATS:
         raise common.fail(UsageError(f"unknown format {fmt!r}",
                                      hint=f"use one of {', '.join(dict.fromkeys(OUT_FORMATS + DIR_FORMATS))}"))
@@ -141,28 +140,28 @@ def batch(
         raise common.fail(UsageError(f"--format {fmt} writes one file per video", hint="add --output-dir DIR"))
     if out is None and output_dir is not None:
         out = output_dir / "results.jsonl"  # the durable log lives with the files
-    if task == "ask" and not (question or "").strip():
-        raise common.fail(UsageError("--task ask needs --question", hint='e.g. --question "what is the person doing?"'))
-    if head is not None:
-        if task not in ("scene", "emotion"):
-            raise common.fail(UsageError("--head is a scene and emotion option", hint="use it with --task scene or emotion"))
-        if labels or labels_file or vocab:
-            raise common.fail(UsageError("--head replaces --labels, --labels-file and --vocab (the head has its labels)"))
-        from ..fusion.store import resolve_head
+    # The task's options: the flags given (left at their defaults they say nothing) and --opt KEY=VALUE,
+    # checked by the task itself before any work.
+    given = {"labels": labels, "labels_file": None if labels_file is None else str(labels_file), "vocab": vocab,
+             "top_k": None if top_k == 5 else top_k, "asr_model": asr_model, "backbone": backbone,
+             "max_frames": None if max_frames == 32 else max_frames, "no_cache": no_cache or None,
+             "question": question, "choices": choices, "long": long or None, "head": head}
+    options = {k: v for k, v in given.items() if v is not None}
+    for item in opt or []:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise common.fail(UsageError(f"--opt {item!r} is not KEY=VALUE", hint="e.g. --opt top_k=3"))
+        options[key.strip().replace("-", "_")] = value
+    try:
+        the_task = get_task(task)
+        if options.get("head"):  # workers may run elsewhere (Ray): an absolute folder
+            from ..fusion.store import resolve_head
 
-        common.load_head(head, task=task)  # missing, damaged or another task's head: one line before any work
-        head = str(resolve_head(head).resolve())
-    elif task == "scene":
-        from ..labels import resolve_labels
-
-        try:
-            resolve_labels(labels, labels_file, vocab)  # a bad label set is a usage error before any work
-        except UsageError as err:
-            raise common.fail(err) from None
-    options = {"labels": labels, "labels_file": None if labels_file is None else str(labels_file),
-               "vocab": vocab, "top_k": top_k, "asr_model": asr_model, "backbone": backbone,
-               "max_frames": max_frames, "no_cache": no_cache, "question": question, "choices": choices, "long": long,
-               "head": head}
+            the_task.options(options)  # missing, damaged or another task's head: one line before any work
+            options["head"] = str(resolve_head(options["head"]).resolve())
+        options = dataclasses.asdict(the_task.options(options))
+    except VidmmError as err:
+        raise common.fail(err) from None
     out_fmt = fmt if fmt in ("jsonl", "csv") or (fmt == "json" and output_dir is None) else None
     dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
     config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,

@@ -64,7 +64,7 @@ def worker_main(conn: Connection, task: str, options: dict, threads: int, prefet
         return
     conn.send(("ready", w.pid))
     pool = None
-    if prefetch and w.task.prefetch is not None:
+    if prefetch:
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(1, thread_name_prefix="vidmm-prefetch")
@@ -229,7 +229,7 @@ class LocalEngine:
         self.slots = []
 
 
-def default_workers(task: str) -> int:
+def default_workers(task) -> int:
     """What the machine allows: one worker per core (each with one thread per pool), fewer if memory is short
     (1.2 GB per model worker: a scene worker peaked at 675 MB, caption loads more models).
 
@@ -242,7 +242,7 @@ def default_workers(task: str) -> int:
     from ..threads import cores as _cores
 
     cores = _cores()
-    if task == "info":
+    if not task.loads_models:
         return min(cores, 4)
     try:
         avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

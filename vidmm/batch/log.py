@@ -20,6 +20,15 @@ from ..errors import UsageError
 from ..fileio import atomic_write_text, fsync_dir
 
 
+def options_hash(task, opts) -> str:
+    """The hash of the options that change ``task``'s result (`Task.hashed`): with the task and the file's
+    identity, the key under which ``--resume`` finds a finished record."""
+    import hashlib
+
+    doc = json.dumps({"task": task.name, **task.hashed(opts)}, sort_keys=True, default=str)
+    return hashlib.sha256(doc.encode()).hexdigest()[:16]
+
+
 def record_key(rec: dict) -> tuple[str, str, str]:
     ident = rec.get("identity") or "path:" + os.path.abspath(str(rec.get("file")))
     return ident, str(rec.get("task")), str(rec.get("options_hash"))

@@ -23,8 +23,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..fileio import atomic_write_text
 from .inputs import expand_inputs
-from .log import ResultLog, record_key
-from .tasks import TASKS, options_hash
+from .log import ResultLog, options_hash, record_key
 
 OUT_FORMATS = ("jsonl", "csv", "json")
 DIR_FORMATS = ("json", "srt", "vtt", "txt")
@@ -114,21 +113,26 @@ def run_batch(inputs: list[str], config: BatchConfig,
     The local engine starts worker processes with ``spawn``: a script calling this must do so under
     ``if __name__ == "__main__":`` (as with any use of multiprocessing).
     """
-    if config.task not in TASKS:
-        raise UsageError(f"unknown task {config.task!r}", hint=f"use one of {', '.join(TASKS)}")
-    task = TASKS[config.task]
+    from ..tasks.registry import get_task
+
+    task = get_task(config.task)
+    if task.folder_task:
+        raise UsageError(f"`vidmm {task.name}` works on one folder, not file by file",
+                         hint=f"run `vidmm {task.name} DIR ...` instead of batch")
     if config.engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {config.engine!r}", hint="use local or ray")
     if config.dir_format not in DIR_FORMATS:
         raise UsageError(f"unknown --output-dir format {config.dir_format!r}", hint=f"use one of {', '.join(DIR_FORMATS)}")
-    if config.dir_format in ("srt", "vtt") and task.timeline is None:
-        raise UsageError(f"--task {task.name} has no timeline for {config.dir_format}", hint="use json or txt")
+    if config.dir_format not in task.formats:
+        raise UsageError(f"--task {task.name} does not write {config.dir_format}",
+                         hint=f"use one of {', '.join(f for f in task.formats if f in DIR_FORMATS)}")
     fmt = resolve_format(config.out, config.fmt)
     if config.engine == "ray":
         from .ray_engine import require_ray
 
         require_ray()  # before reading a single input: a missing extra is a usage error
-    opts_hash = options_hash(task, config.options)  # reads label files: a bad one fails before any work
+    opts = task.options(config.options)  # a bad option is a usage error before any work
+    opts_hash = options_hash(task, opts)  # reads label files: a bad one fails before any work
     files = expand_inputs(inputs, config.glob, audio=task.audio_inputs)
     if not files:
         raise UsageError("no input files found", hint="give video files, folders or a list of paths")
@@ -159,7 +163,7 @@ def run_batch(inputs: list[str], config: BatchConfig,
             if config.output_dir is not None and key in done_ok:
                 # Done in an earlier run: its file may be missing (killed between the log line and the file,
                 # or that run wrote another --format); the log has everything to write it.
-                write_per_video(done_ok[key], Path(config.output_dir), config.dir_format, task.timeline,
+                write_per_video(done_ok[key], Path(config.output_dir), config.dir_format, task,
                                 names_used, missing_only=True)
         else:
             todo.append((i, path, ident))
@@ -173,7 +177,7 @@ def run_batch(inputs: list[str], config: BatchConfig,
         else:
             summary.ok += 1
             if config.output_dir is not None:
-                write_per_video(rec, Path(config.output_dir), config.dir_format, task.timeline, names_used)
+                write_per_video(rec, Path(config.output_dir), config.dir_format, task, names_used)
         if stream is not None:
             stream(rec)
         summary.elapsed_s = time.monotonic() - summary.started
@@ -187,7 +191,7 @@ def run_batch(inputs: list[str], config: BatchConfig,
         err.kind = "crash"
         return error_record(item[1], task.name, opts_hash, item[2], err)
 
-    n = config.workers or _default_workers(task.name)
+    n = config.workers or _default_workers(task)
     n = max(1, min(n, len(todo) or 1))
     summary.workers = n
     if progress is not None:
@@ -215,8 +219,8 @@ def run_batch(inputs: list[str], config: BatchConfig,
         if log is not None:
             try:
                 if fmt != "jsonl":
-                    summary.outputs.append(str(render_output(log.records, Path(config.out), fmt, task.name,
-                                                             opts_hash, config.segments, task.timeline)))
+                    summary.outputs.append(str(render_output(log.records, Path(config.out), fmt, task,
+                                                             opts_hash, config.segments)))
                 else:
                     summary.outputs.append(str(log.path))
             finally:
@@ -224,26 +228,21 @@ def run_batch(inputs: list[str], config: BatchConfig,
     return summary
 
 
-def _default_workers(task: str) -> int:
+def _default_workers(task) -> int:
     from .local import default_workers
 
     return default_workers(task)
 
 
-def render_output(records: list[dict], out: Path, fmt: str, task: str, opts_hash: str, segments: bool,
-                  timeline: str | None) -> Path:
+def render_output(records: list[dict], out: Path, fmt: str, task, opts_hash: str, segments: bool) -> Path:
     """CSV or JSON of this task's records in the log (one per input, the latest), written atomically."""
+    from ..writers import get_writer
+
     latest: dict = {}
     for r in records:
-        if r.get("task") == task and r.get("options_hash") == opts_hash:
+        if r.get("task") == task.name and r.get("options_hash") == opts_hash:
             latest[record_key(r)] = r
+    writer = get_writer(fmt, segments=segments) if fmt == "csv" else get_writer(fmt)
     rows = list(latest.values())
-    if fmt == "json":
-        import json
-
-        atomic_write_text(out, json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-    else:
-        from ..writers.table import to_csv
-
-        atomic_write_text(out, to_csv(rows, segments=segments, timeline=timeline))
+    atomic_write_text(out, writer.render(task, rows) if rows or fmt == "csv" else "[]\n")
     return out

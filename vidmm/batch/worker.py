@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 
-from .tasks import TASKS, options_hash
+from .log import options_hash
 
 
 def limit_threads(threads: int) -> None:
@@ -61,26 +61,28 @@ def identity_of(path: str) -> str | None:
 
 
 class Worker:
-    """Holds the Extractor and the task's models; ``run(path)`` never raises for a bad file."""
+    """Holds the Extractor and the task's models; ``run(path)`` never raises for a bad file.
+
+    ``options`` is the task's options as a plain dict (it crosses process boundaries); the task's Options
+    dataclass is built from it, checked, here."""
 
     def __init__(self, task: str, options: dict, threads: int = 1, extractor=None):
         from ..cache import Cache
         from ..features import Extractor
+        from ..tasks.registry import get_task
 
-        self.task = TASKS[task]
-        if self.task.needs:
+        self.task = get_task(task)
+        if self.task.uses_backbone:
             set_torch_threads(threads)
-        self.options = {**options, "threads": threads}
-        self.hash = options_hash(self.task, options)
-        self.extractor = extractor or Extractor(backbone=options.get("backbone"),
-                                                cache=Cache(enabled=not options.get("no_cache")),
-                                                max_frames=int(options.get("max_frames") or 32))
-        self.state = self.task.load(self.extractor, self.options)
+        self.opts = self.task.options(options)
+        self.hash = options_hash(self.task, self.opts)
+        self.extractor = extractor or Extractor(backbone=getattr(self.opts, "backbone", None),
+                                                cache=Cache(enabled=not self.opts.no_cache),
+                                                max_frames=int(getattr(self.opts, "max_frames", 32) or 32))
+        self.state = self.task.load(self.extractor, self.opts)
         self.pid = os.getpid()
 
     def prefetch(self, path: str) -> None:
-        if self.task.prefetch is None:
-            return
         try:
             self.task.prefetch(path, self.extractor)
         except Exception:  # noqa: BLE001 - run() meets the same problem and records it
@@ -90,7 +92,8 @@ class Worker:
         identity = identity if identity is not None else identity_of(path)
         start = time.perf_counter()
         try:
-            rec = self.task.run(path, self.extractor, self.state, self.options)
+            self.task.require(path, self.extractor)
+            rec = self.task.run(path, self.extractor, self.state, self.opts).to_dict()
         except KeyboardInterrupt:
             raise
         except Exception as err:  # noqa: BLE001 - one bad file never stops a batch

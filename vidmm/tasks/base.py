@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -115,6 +116,8 @@ class Task:
     folder_task: ClassVar[bool] = False
     #: Uses the backbone (batch sizes torch's threads for it).
     uses_backbone: ClassVar[bool] = True
+    #: Loads models at all (batch runs more workers of a task that loads none).
+    loads_models: ClassVar[bool] = True
     #: The file written with --output-dir when no --format is given.
     default_file_format: ClassVar[str] = "json"
     #: For the kind errors: which task reads a kind this one does not.
@@ -132,7 +135,8 @@ class Task:
         if unknown:
             raise UsageError(f"{self.name} has no option {unknown[0]!r}",
                              hint=f"its options: {', '.join(sorted(names))}")
-        opts = self.Options(**{k: v for k, v in values.items() if k in names})
+        hints = typing.get_type_hints(self.Options)
+        opts = self.Options(**{k: _coerce(k, v, hints[k]) for k, v in values.items() if k in names})
         check_numbers(opts)
         self.check(opts)
         return opts
@@ -214,6 +218,22 @@ def _kinds_text(kinds) -> str:
     names = {"video": "videos", "image": "photos", "audio": "audio files"}
     items = [names[k] for k in MEDIA_KINDS if k in kinds]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _coerce(name: str, value: Any, hint) -> Any:
+    """A text value (``vidmm batch --opt top_k=3``) as the option's type."""
+    if not isinstance(value, str):
+        return value
+    kinds = [t for t in typing.get_args(hint) or (hint,) if t is not type(None)]
+    kind = kinds[0] if len(kinds) == 1 else str
+    try:
+        if kind is bool:
+            if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(value)
+            return value.lower() in ("1", "true", "yes")
+        return kind(value) if kind in (int, float) else value
+    except ValueError:
+        raise UsageError(f"option {name} takes {kind.__name__} values, not {value!r}") from None
 
 
 def check_numbers(opts) -> None:

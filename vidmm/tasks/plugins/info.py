@@ -30,6 +30,7 @@ class InfoTask(Task):
     kinds = frozenset({"video", "image", "audio"})
     audio_inputs = True
     uses_backbone = False
+    loads_models = False
 
     def run(self, path, extractor, state, opts, progress=None):
         start = time.perf_counter()
