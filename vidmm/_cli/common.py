@@ -11,7 +11,15 @@ from typing import Any
 
 import typer
 
-from ..errors import EXIT_NO_INPUT, EXIT_OK, EXIT_SOME_FAILED, ModelMissingError, VidmmError
+from ..errors import (
+    EXIT_MODEL_MISSING,
+    EXIT_NO_INPUT,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    EXIT_USAGE,
+    ModelMissingError,
+    VidmmError,
+)
 
 
 @dataclass
@@ -150,8 +158,8 @@ def run_inputs(
 ) -> int:
     """Compute each input in turn; render successes as they come, report failures, return the exit code.
 
-    One bad input never stops the others. A model that is missing (exit 4) stops the run: every other
-    input would fail the same way.
+    One bad input never stops the others. A model that is missing (exit 4) or a usage error (exit 2, e.g.
+    an option the model cannot honour) stops the run: every other input would fail the same way.
     """
     n_ok, n_failed, codes = 0, 0, []
     for path in paths:
@@ -163,7 +171,7 @@ def run_inputs(
             report_error(err, path)
             n_failed += 1
             codes.append(err.exit_code)
-            if err.exit_code == 4:
+            if err.exit_code in (EXIT_USAGE, EXIT_MODEL_MISSING):
                 break
             continue
         except Exception as err:  # noqa: BLE001 - one line per failure, traceback with --debug

@@ -73,6 +73,7 @@ def run(task, inputs: list[str], opts, out: Output, render=None) -> int:
     from ..writers import get_writer
 
     file_formats = check_output(task, out, len(inputs))
+    opts = task.for_formats(opts, [*file_formats, out.fmt])
     machine = common.machine_output(out.json, out.fmt)
     extractor = Extractor(backbone=getattr(opts, "backbone", None), cache=Cache(enabled=not opts.no_cache),
                           max_frames=getattr(opts, "max_frames", 32))
@@ -178,7 +179,8 @@ def task_command(name: str, render=None, input_help: str = "Media files (videos,
           annotation=Annotated[str | None, typer.Option("--format", help=f"Output format: {fmt_help}.")]),
         P("output_dir", P.KEYWORD_ONLY, default=None,
           annotation=Annotated[Path | None, typer.Option(
-              "--output-dir", help=f"Write FILE.{task.name}.FORMAT here (one file per input).")]),
+              "--output-dir", help=f"Write {task.output_stem({'file': 'FILE'})}.FORMAT here (one file per input; "
+                                   f"{task.default_file_format} without --format).")]),
     ]
 
     def command(**kw) -> None:

@@ -151,6 +151,10 @@ class Task:
         if start is not None and end is not None and end <= start:
             raise UsageError("--end must be after --start")
 
+    def for_formats(self, opts, formats) -> Any:
+        """The options to run with when ``formats`` will be written (e.g. word times for subtitles)."""
+        return opts
+
     def hashed(self, opts) -> dict:
         """The options that change the result (batch's resume key), as plain JSON values. An option marked
         ``hashed="if-set"`` counts only away from its default, so adding one keeps old logs resumable."""

@@ -146,6 +146,7 @@ class TranscriptResult:
     warning: str | None = None
     avg_logprob: float | None = None  # duration-weighted, over the segments that passed the screen
     elapsed_s: float = 0.0
+    include_words: bool = field(default=False, repr=False)  # to_dict's default: word timings in the document
 
     @property
     def text(self) -> str:
@@ -163,8 +164,10 @@ class TranscriptResult:
         """(start, end, text) per segment, what subtitle writers need."""
         return [(s.start, s.end, s.text) for s in self.segments]
 
-    def to_dict(self, words: bool = False, scores: bool = False) -> dict:
-        """The JSON document of ../shared/CLI.md (``transcript`` always present, empty when nothing was said)."""
+    def to_dict(self, words: bool | None = None, scores: bool = False) -> dict:
+        """The JSON document of ../shared/CLI.md (``transcript`` always present, empty when nothing was said).
+        ``words``: each segment's word timings (default: ``include_words``)."""
+        words = self.include_words if words is None else words
         d: dict[str, Any] = {"vidmm": __version__, "task": "transcribe", "file": self.file,
                              "duration": round(self.duration, 3), "models": {"asr": self.model},
                              "language": self.language}

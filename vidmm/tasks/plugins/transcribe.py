@@ -1,0 +1,106 @@
+"""``transcribe``: speech to text with faster-whisper, as a timeline (vidmm.tasks.transcribe computes it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ...errors import UsageError
+from ..base import CommonOptions, Task, opt
+
+CHANNELS = ("auto", "mix", "split")
+
+
+@dataclasses.dataclass
+class TranscribeOptions(CommonOptions):
+    asr_model: str | None = opt(None, load=True, help=(
+        "Whisper model: a local CTranslate2 folder, or a name (small, base.en, Systran/faster-whisper-small) "
+        "present in the Hugging Face cache. Default: the embedded tiny.en (English only)."))
+    word_timestamps: bool = opt(False, hashed="if-set", help=(
+        "Time every word (json: transcript[].words). Subtitles always use word times."))
+    language: str | None = opt(None, hashed="if-set", help="Force the spoken language (multilingual models "
+                                                           "only), e.g. de.")
+    channels: str = opt("auto", hashed="if-set", help=(
+        "auto: transcribe independent stereo channels (one speaker each) apart; mix: always mix to mono; "
+        "split: always apart."))
+    device: str = opt("cpu", hashed=False, load=True, help="cpu or cuda.")
+
+
+class TranscribeTask(Task):
+    """Speech to text (txt/srt/vtt/json), with timestamps, language and voice-activity filtering."""
+
+    name = "transcribe"
+    summary = "Speech to text (txt/srt/vtt/json), with word timestamps."
+    Options = TranscribeOptions
+    kinds = frozenset({"video", "audio"})
+    formats = ("json", "jsonl", "csv", "srt", "vtt", "txt")
+    timeline = "transcript"
+    audio_inputs = True
+    uses_backbone = False
+    default_file_format = "srt"
+    kind_hint = {**Task.kind_hint, "image": "a photo holds no speech; use `vidmm caption` or `vidmm ask` for photos"}
+
+    def check(self, opts) -> None:
+        super().check(opts)
+        if opts.channels not in CHANNELS:
+            raise UsageError(f"unknown --channels {opts.channels!r}", hint=f"use one of {', '.join(CHANNELS)}")
+        if opts.device not in ("cpu", "cuda"):
+            raise UsageError(f"unknown --device {opts.device!r}", hint="use cpu or cuda")
+
+    def for_formats(self, opts, formats):
+        """Subtitles read best in short cues, cut at word times: srt and vtt turn word timestamps on."""
+        if {"srt", "vtt"} & set(formats) and not opts.word_timestamps:
+            return dataclasses.replace(opts, word_timestamps=True)
+        return opts
+
+    def load(self, extractor, opts):
+        from ...models.speech import load_speech_model
+
+        model = load_speech_model(opts.asr_model, device=opts.device)
+        if opts.language not in (None, "en") and not model.multilingual:
+            raise UsageError(f"speech model {model.name} is English-only; it cannot transcribe {opts.language!r}",
+                             hint="pass --asr-model with a multilingual model, e.g. small")
+        return model
+
+    def run(self, path, extractor, model, opts, progress=None):
+        from ..transcribe import transcribe
+
+        cache = extractor.cache if extractor.cache.enabled else None
+        result = transcribe(path, model, word_timestamps=opts.word_timestamps, language=opts.language,
+                            channels=opts.channels, cache=cache, progress=progress)
+        result.include_words = opts.word_timestamps
+        return result
+
+    def cues(self, record: dict):
+        """One cue per segment; a long one is cut at word boundaries, timed by its words when the record has
+        them, else in proportion to length."""
+        from ...writers.subtitles import LINE_WIDTH, MAX_LINES, split_by_length, split_long_cue
+
+        limit = LINE_WIDTH * MAX_LINES
+        cues = []
+        for seg in record.get("transcript") or []:
+            start, end, text = float(seg["start"]), float(seg["end"]), str(seg.get("text") or "")
+            if len(text) <= limit:
+                cues.append((start, end, text))
+            elif seg.get("words"):
+                cues.extend(split_long_cue([(w["start"], w["end"], w["text"]) for w in seg["words"]], limit))
+            else:
+                cues.extend(split_by_length(start, end, text, limit))
+        return cues
+
+    def text(self, record: dict) -> str:
+        """Plain text, one segment a line; nothing at all when nothing was said."""
+        return "".join(str(s.get("text") or "") + "\n" for s in record.get("transcript") or [])
+
+    def note(self, record: dict):
+        return record.get("warning") or ("; ".join(record["notes"]) if record.get("notes") else None)
+
+    def messages(self, record: dict) -> list[str]:
+        return super().messages(record) + [f"note: {record.get('file')}: {n}" for n in record.get("notes") or []]
+
+    def output_stem(self, record: dict) -> str:
+        return Path(str(record.get("file"))).stem  # FILE.srt, as whisper's CLI names it
+
+
+def register_tasks(register) -> None:
+    register(TranscribeTask)
