@@ -159,11 +159,12 @@ def batch(
 
             the_task.options(options)  # missing, damaged or another task's head: one line before any work
             options["head"] = str(resolve_head(options["head"]).resolve())
-        options = dataclasses.asdict(the_task.options(options))
+        out_fmt = fmt if fmt in ("jsonl", "csv") or (fmt == "json" and output_dir is None) else None
+        dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
+        opts = the_task.options(options)
+        options = dataclasses.asdict(the_task.for_formats(opts, [dir_fmt] if output_dir is not None else []))
     except VidmmError as err:
         raise common.fail(err) from None
-    out_fmt = fmt if fmt in ("jsonl", "csv") or (fmt == "json" and output_dir is None) else None
-    dir_fmt = fmt if output_dir is not None and fmt in DIR_FORMATS else "json"
     config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,
                          segments=segments, workers=workers, engine=engine, ray_address=ray_address,
                          retry_failed=retry_failed, glob=glob, prefetch=prefetch)

@@ -36,20 +36,20 @@ def report(
     """Thumbnails, timeline of shots, labels, emotions and transcript for each video, in one HTML page."""
     from ..batch.inputs import expand_inputs
     from ..batch.report import REPORT_TASKS, Collector, load_records
-    from ..batch.tasks import TASKS
     from ..errors import UsageError
     from ..fileio import atomic_write_text
+    from ..tasks.registry import tasks as registered
     from ..writers.report_html import render_report
 
     wanted = tuple(dict.fromkeys(["info", *[t.strip() for t in tasks.split(",") if t.strip()]]))
-    unknown = [t for t in wanted if t not in TASKS]
+    unknown = [t for t in wanted if t not in registered()]
     if unknown:
         raise common.fail(UsageError(f"unknown task {unknown[0]!r}", hint=f"use {', '.join(REPORT_TASKS)}"))
     try:
         records = load_records(from_ or [])
     except OSError as err:
         raise common.fail(UsageError(f"cannot read --from log: {err}")) from None
-    files = expand_inputs(videos, audio=True)
+    files = expand_inputs(videos)
     if not files:
         raise common.fail(UsageError("no input files found"))
     options = {"labels": labels, "vocab": vocab, "top_k": top_k, "asr_model": asr_model, "max_frames": max_frames}

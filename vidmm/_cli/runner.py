@@ -158,7 +158,8 @@ def task_command(name: str, render=None, input_help: str = "Media files (videos,
     params = []
     if task.folder_task or task.positional:
         params.append(P("input_", P.POSITIONAL_OR_KEYWORD, annotation=Annotated[str, typer.Argument(
-            metavar="FOLDER" if task.folder_task else "FILE", help=input_help, show_default=False)]))
+            metavar="FOLDER" if task.folder_task else "FILE", show_default=False,
+            help="Folder of clips and photos (searched recursively)." if task.folder_task else input_help)]))
     else:
         params.append(P("inputs", P.POSITIONAL_OR_KEYWORD, annotation=Annotated[list[str], typer.Argument(
             metavar="FILE...", help=input_help, show_default=False)]))

@@ -13,9 +13,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..tasks.search import VIDEO_EXTS
+from ..media.kinds import extensions
 
-AUDIO_EXTS = frozenset({".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".wma"})
 LIST_EXTS = frozenset({".txt", ".lst", ".list"})
 
 
@@ -46,13 +45,13 @@ def _read_list(lines: Iterable[str], base: Path | None) -> list[str]:
     return out
 
 
-def expand_inputs(inputs: Iterable[str], pattern: str | None = None, audio: bool = False,
-                  stdin=None) -> list[str]:
+def expand_inputs(inputs: Iterable[str], pattern: str | None = None,
+                  kinds: Iterable[str] = ("video", "image", "audio"), stdin=None) -> list[str]:
     """Every input file, in order, each once. ``audio``: folders also yield audio files (transcribe).
 
     Paths in a list file are relative to the list's folder; folders inside a list are walked too.
     """
-    exts = VIDEO_EXTS | AUDIO_EXTS if audio else VIDEO_EXTS
+    exts = extensions(kinds)
     seen: set[str] = set()
     out: list[str] = []
 

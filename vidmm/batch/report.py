@@ -106,7 +106,11 @@ class Collector:
     def worker(self, task: str) -> Worker:
         """One Worker per task, all sharing one Extractor (one probe, audio load, shot detection per file)."""
         if task not in self.workers:
-            self.workers[task] = Worker(task, self.options, self.threads, extractor=self.extractor)
+            from ..tasks.registry import get_task
+
+            known = get_task(task).option_names()  # the page's options, each task given its own
+            options = {k: v for k, v in self.options.items() if k in known}
+            self.workers[task] = Worker(task, options, self.threads, extractor=self.extractor)
         return self.workers[task]
 
     @property

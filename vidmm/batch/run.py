@@ -133,7 +133,7 @@ def run_batch(inputs: list[str], config: BatchConfig,
         require_ray()  # before reading a single input: a missing extra is a usage error
     opts = task.options(config.options)  # a bad option is a usage error before any work
     opts_hash = options_hash(task, opts)  # reads label files: a bad one fails before any work
-    files = expand_inputs(inputs, config.glob, audio=task.audio_inputs)
+    files = expand_inputs(inputs, config.glob, kinds=task.kinds)
     if not files:
         raise UsageError("no input files found", hint="give video files, folders or a list of paths")
 

@@ -110,8 +110,6 @@ class Task:
     timeline: ClassVar[str | None] = None
     #: Positional arguments after the input in the Python API (``vidmm.ask(path, question)``).
     positional: ClassVar[tuple[str, ...]] = ()
-    #: Folders given to batch also yield audio files.
-    audio_inputs: ClassVar[bool] = False
     #: A task over one folder (search), not over files: batch refuses it.
     folder_task: ClassVar[bool] = False
     #: Uses the backbone (batch sizes torch's threads for it).
@@ -130,7 +128,7 @@ class Task:
         """The Options dataclass from a dict (batch, Python) and keywords; unknown names are a usage
         error, and every value is checked (`check`)."""
         values = {**(values or {}), **kw}
-        names = {f.name for f in dataclasses.fields(self.Options)}
+        names = self.option_names()
         unknown = sorted(k for k, v in values.items() if k not in names and v not in (None, False, ""))
         if unknown:
             raise UsageError(f"{self.name} has no option {unknown[0]!r}",
@@ -140,6 +138,9 @@ class Task:
         check_numbers(opts)
         self.check(opts)
         return opts
+
+    def option_names(self) -> set[str]:
+        return {f.name for f in dataclasses.fields(self.Options)}
 
     def check(self, opts) -> None:
         """Raise UsageError for a bad option value (before any file is read)."""

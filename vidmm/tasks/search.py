@@ -39,11 +39,12 @@ import numpy as np
 
 from ..cache import make_key
 from ..errors import InputError, UsageError, VidmmError
+from ..media.kinds import extensions
 from .zeroshot import ATTN_SCALE, MIX, pool_groups
 
 INDEX_VERSION = "search-index-v1"
-VIDEO_EXTS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts",
-                        ".m2ts", ".wmv", ".flv", ".3gp", ".ogv", ".gif"})
+#: What a folder's index holds: videos and photos (a photo is a one-frame clip).
+SEARCHED_EXTS = extensions(("video", "image"))
 #: Moments (shots) listed per clip.
 MOMENTS_PER_CLIP = 3
 
@@ -171,12 +172,12 @@ def _atomic_write(target: Path, write) -> None:
 
 
 def list_videos(folder: Path) -> list[tuple[str, os.stat_result]]:
-    """(relative path, stat) of every video file under ``folder`` (by extension), hidden folders skipped."""
+    """(relative path, stat) of every video and photo under ``folder`` (by extension), hidden folders skipped."""
     out = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.startswith(".") or Path(name).suffix.lower() not in VIDEO_EXTS:
+            if name.startswith(".") or Path(name).suffix.lower() not in SEARCHED_EXTS:
                 continue
             full = Path(root) / name
             try:
@@ -341,8 +342,8 @@ def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, pr
     start = time.perf_counter()
     index = build_index(folder, extractor, progress)
     if index.ok_clips == 0:
-        raise InputError("no readable video files in this folder", path=str(folder),
-                         hint=f"looked for {', '.join(sorted(VIDEO_EXTS))}")
+        raise InputError("no readable video files (or photos) in this folder", path=str(folder),
+                         hint=f"looked for {', '.join(sorted(SEARCHED_EXTS))}")
     qvec = backbone.encode_labels([query])[0]
     hits, moments = rank(index, qvec, max(1, int(top_k)))
     return SearchResult(

@@ -28,7 +28,6 @@ class InfoTask(Task):
     summary = "Probe: duration, fps, size, codecs, audio, rotation."
     Options = CommonOptions
     kinds = frozenset({"video", "image", "audio"})
-    audio_inputs = True
     uses_backbone = False
     loads_models = False
 

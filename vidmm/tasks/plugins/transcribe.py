@@ -35,7 +35,6 @@ class TranscribeTask(Task):
     kinds = frozenset({"video", "audio"})
     formats = ("json", "jsonl", "csv", "srt", "vtt", "txt")
     timeline = "transcript"
-    audio_inputs = True
     uses_backbone = False
     default_file_format = "srt"
     kind_hint = {**Task.kind_hint, "image": "a photo holds no speech; use `vidmm caption` or `vidmm ask` for photos"}

@@ -1,0 +1,65 @@
+"""``search``: rank the clips and photos of a folder, and their moments, by a text query
+(vidmm.tasks.search computes it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ...errors import InputError, UsageError
+from ..base import Task, VisualOptions, opt
+
+
+@dataclasses.dataclass
+class SearchOptions(VisualOptions):
+    query: str = opt("", help='What to look for, e.g. "a dog on a skateboard".')
+    top_k: int = opt(10, help="Clips (and moments) listed.")
+    no_cache: bool = opt(False, hashed=False, help="Embed everything again and keep no index.")
+
+
+class SearchTask(Task):
+    """Rank the clips (and moments) of a folder by a text query."""
+
+    name = "search"
+    summary = "Rank the clips (and moments) of a folder by a text query."
+    Options = SearchOptions
+    positional = ("query",)
+    folder_task = True
+    formats = ("json", "jsonl", "csv", "txt")
+
+    def check(self, opts) -> None:
+        super().check(opts)
+        if opts.top_k < 1:
+            raise UsageError("--top-k must be at least 1")
+        if not " ".join(opts.query.split()):
+            raise UsageError("the query is empty", hint='vidmm search DIR "a dog on a skateboard"')
+
+    def require(self, path, extractor):
+        if not Path(path).is_dir():
+            raise InputError("is not a folder", path=str(path), hint='vidmm search DIR "QUERY"')
+        return None
+
+    def run(self, path, extractor, state, opts, progress=None):
+        from ..search import search
+
+        def indexing(done: int, total: int, clip: str) -> None:
+            if progress is not None:
+                progress(done, total)
+
+        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing)
+
+    def text(self, record: dict) -> str:
+        """One line per clip: score, file, best moment."""
+        lines = []
+        for hit in record.get("results") or []:
+            best = (hit.get("moments") or [None])[0]
+            when = f"  {best['start']:.1f}-{best['end']:.1f} s" if best else ""
+            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}\n")
+        return "".join(lines)
+
+    def output_stem(self, record: dict) -> str:
+        return f"{Path(str(record.get('folder'))).name or 'folder'}.search"
+
+
+def register_tasks(register) -> None:
+    register(SearchTask)
