@@ -4,11 +4,11 @@ The front door. Heavy modules are imported only when a function is called, so ``
 
     >>> import vidmm
     >>> vidmm.probe("clip.mp4").duration
+    >>> vidmm.caption("clip.mp4").caption          # any registered task: vidmm.run("caption", "clip.mp4")
+    >>> vidmm.ask("talk.mp3", "what is said about prices?").answer
 """
 
 from __future__ import annotations
-
-import os
 
 from ._version import __version__
 from .errors import (
@@ -37,11 +37,15 @@ __all__ = [
     "load_audio",
     "audio_features",
     "detect_shots",
+    "run",
+    "tasks",
+    "info",
     "caption",
     "ask",
     "scene",
     "emotion",
     "transcribe",
+    "search",
     "load_backbone",
 ]
 
@@ -80,107 +84,48 @@ def detect_shots(path, duration=None):
     return _detect(path, duration)
 
 
-_shared: dict = {}
+_state: dict = {}
 
 
-def _extractor(backbone=None):
-    """One Extractor (and its loaded models) per backbone for the process: a second question on the same
-    clip reads its frames from the cache and its models from memory."""
-    key = ("extractor", backbone)
-    if key not in _shared:
+def run(task: str, path, *args, extractor=None, **options):
+    """Run a registered task on one file (a folder for ``search``) and return its result; the same lookup
+    in the same registry as ``vidmm TASK`` and ``vidmm batch --task TASK``.
+
+    ``args`` fill the task's positional options (ask's question, search's query); ``options`` are its
+    Options fields (``vidmm.tasks()[task].Options``). The Extractor (frames, embeddings, cache) and each
+    task's loaded models are kept for the process: a second question on one clip decodes nothing and loads
+    nothing. ``vidmm.scene(path, labels=...)`` and the other task names are this call."""
+    from .tasks.registry import get_task
+
+    t = get_task(task)
+    if len(args) > len(t.positional):
+        raise TypeError(f"{task}() takes {len(t.positional) + 1} positional arguments ({', '.join(t.positional)})")
+    opts = t.options({**dict(zip(t.positional, args)), **options})
+    ex = extractor or _extractor(opts)
+    t.require(path, ex)
+    key = (t.name, id(ex), t.load_key(opts))
+    if key not in _state:
+        _state[key] = t.load(ex, opts)
+    return t.run(str(path), ex, _state[key], opts)
+
+
+def _extractor(opts):
+    """One Extractor per (backbone, frames, cache) for the process."""
+    key = ("extractor", str(getattr(opts, "backbone", None)), getattr(opts, "max_frames", 32), opts.no_cache)
+    if key not in _state:
+        from .cache import Cache
         from .features import Extractor
 
-        _shared[key] = Extractor(backbone=backbone)
-    return _shared[key]
+        _state[key] = Extractor(backbone=getattr(opts, "backbone", None), cache=Cache(enabled=not opts.no_cache),
+                                max_frames=getattr(opts, "max_frames", 32))
+    return _state[key]
 
 
-def caption(path, long=False, backbone=None, extractor=None, models=None):
-    """Caption a video: :class:`vidmm.tasks.caption.CaptionResult` (``.caption``, ``.segments``)."""
-    from .tasks.caption import CaptionModels
-    from .tasks.caption import caption as _caption
+def tasks() -> dict:
+    """Every registered task by name (vidmm.tasks.base.Task); plugins included."""
+    from .tasks.registry import tasks as _tasks
 
-    ex = extractor or _extractor(backbone)
-    if models is None:
-        key = ("caption-models", id(ex))
-        if key not in _shared:
-            _shared[key] = CaptionModels.load(ex)
-        models = _shared[key]
-    return _caption(path, ex, models, long=long)
-
-
-def ask(path, question, choices=None, backbone=None, extractor=None):
-    """Answer a question about a video: :class:`vidmm.tasks.ask.AskResult` (``.answer``, ``.confidence``,
-    ``.evidence``, ``.candidates``). ``choices``: a list of answers, or ``"a|b|c"``."""
-    from .tasks.ask import AskModels, parse_choices
-    from .tasks.ask import ask as _ask
-
-    if isinstance(choices, str):
-        choices = parse_choices(choices)
-    ex = extractor or _extractor(backbone)
-    key = ("ask-models", id(ex))
-    if key not in _shared:
-        _shared[key] = AskModels(ex)
-    return _ask(path, question, ex, _shared[key], list(choices) if choices else None)
-
-
-def _head(head, task):
-    """A loaded head: a `vidmm.fusion.TrainedHead` as is, a folder (or ``heads/NAME``) loaded once per
-    process. A head trained for another task, or damaged, raises ModelFileError; missing, ModelMissingError."""
-    if head is None or not isinstance(head, str | os.PathLike):
-        if head is not None:
-            head.check_task(task)
-        return head
-    key = ("head", os.path.abspath(os.fspath(head)))
-    if key not in _shared:
-        from .fusion import load_head
-
-        _shared[key] = load_head(head)
-    _shared[key].check_task(task)
-    return _shared[key]
-
-
-def scene(path, labels=None, top_k=5, backbone=None, extractor=None, head=None, explain=False):
-    """Scene/action labels: :class:`vidmm.tasks.scene.SceneResult`. ``labels``: a list of labels,
-    ``"a,b,c"``, or None for every built-in vocabulary (zero-shot). ``head``: a trained head (folder,
-    ``heads/NAME``, or a loaded `TrainedHead`; task scene or custom) instead of zero-shot labels; it must
-    have been trained on ``backbone``. ``explain``: the frames (and, with an attention head, the modality
-    weights) behind each label."""
-    from .tasks.scene import scene as _scene
-
-    ex = extractor or _extractor(backbone)
-    trained = _head(head, "scene")
-    if trained is not None:
-        trained.check_backbone(ex.backbone.fingerprint)
-        return _scene(path, ex, top_k=top_k, head=trained, explain=explain)
-    from .labels import resolve_labels
-
-    if isinstance(labels, list | tuple):
-        labels = ",".join(labels)
-    label_set = resolve_labels(labels, None, None)
-    return _scene(path, ex, label_set, top_k=top_k, explain=explain)
-
-
-def emotion(path, models_dir=None, extractor=None, head=None, backbone=None):
-    """Faces and voice fused into an emotion timeline: :class:`vidmm.tasks.emotion.EmotionResult`.
-    ``head``: a trained emotion head (folder, ``heads/NAME`` or a loaded `TrainedHead`; task emotion or
-    custom) decides instead, from the frame embeddings of ``backbone`` and the audio features."""
-    from .tasks.emotion import EmotionModels, analyze
-
-    trained = _head(head, "emotion")
-    if trained is not None:
-        return analyze(path, extractor or _extractor(backbone), None, head=trained)
-    key = ("emotion-models", models_dir)
-    if key not in _shared:
-        _shared[key] = EmotionModels.load(models_dir)
-    return analyze(path, extractor or _extractor(None), _shared[key])
-
-
-def transcribe(path, asr_model=None):
-    """Speech to text with faster-whisper: :class:`vidmm.tasks.transcribe.TranscriptResult`."""
-    from .models.speech import load_speech_model
-    from .tasks.transcribe import transcribe as _transcribe
-
-    return _transcribe(path, load_speech_model(asr_model))
+    return _tasks()
 
 
 def load_backbone(name_or_path=None, device="cpu"):
@@ -195,4 +140,13 @@ def __getattr__(name):
         from .media.frames import Sampling
 
         return Sampling
-    raise AttributeError(name)
+    if not name.startswith("_"):  # a task: vidmm.caption(path, ...) is vidmm.run("caption", path, ...)
+        import functools
+
+        from .tasks.registry import tasks as _tasks
+
+        if name in _tasks():
+            call = functools.partial(run, name)
+            call.__doc__ = _tasks()[name].__doc__
+            return call
+    raise AttributeError(f"module 'vidmm' has no attribute {name!r}")
