@@ -154,6 +154,9 @@ def batch(
         options[key.strip().replace("-", "_")] = value
     try:
         the_task = get_task(task)
+        if the_task.folder_task:
+            raise UsageError(f"`vidmm {task}` works on one folder, not file by file",
+                             hint=f"run `vidmm {task} DIR ...` instead of batch")
         if options.get("head"):  # workers may run elsewhere (Ray): an absolute folder
             from ..fusion.store import resolve_head
 

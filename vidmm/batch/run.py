@@ -118,7 +118,7 @@ def run_batch(inputs: list[str], config: BatchConfig,
     task = get_task(config.task)
     if task.folder_task:
         raise UsageError(f"`vidmm {task.name}` works on one folder, not file by file",
-                         hint=f"run `vidmm {task.name} DIR ...` instead of batch")
+                         hint=f"run `vidmm {task.name} DIR ...` instead of batch")  # also for the Python call
     if config.engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {config.engine!r}", hint="use local or ray")
     if config.dir_format not in DIR_FORMATS:
