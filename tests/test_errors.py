@@ -87,3 +87,43 @@ def test_errors_are_exceptions_with_exit_codes():
     err = InputError("no such file", path="a b.mp4", hint="check the path")
     assert err.one_line() == "a b.mp4: no such file (check the path)"
     assert err.to_dict() == {"type": "input", "message": "a b.mp4: no such file (check the path)"}
+
+
+# -- where output goes: checked before any work, one line, the right exit code -----------------------------
+def _run(*args, stdout=subprocess.PIPE, timeout=120):
+    r = subprocess.run([sys.executable, "-m", "vidmm", "-q", *map(str, args)], stdout=stdout,
+                       stderr=subprocess.PIPE, text=True, timeout=timeout)
+    return r.returncode, (r.stdout or ""), r.stderr
+
+
+def test_batch_out_dash_and_pipes_stream_records_without_reading_them(tmp_path):
+    clip = media("chaplin.mp4")
+    code, out, _ = _run("batch", clip, "--task", "info", "--out", "-")
+    assert code == 0 and '"task": "info"' in out and not (tmp_path / "-").exists()
+    code, out, _ = _run("batch", clip, "--task", "info", "--out", "/dev/stdout", timeout=60)  # used to hang
+    assert code == 0 and out.count('"task": "info"') == 1
+    code, _, err = _run("batch", clip, "--task", "info", "--out", "/dev/full", timeout=60)
+    assert code == 1 and err.strip().splitlines() == ["vidmm: error: /dev/full: cannot write --out: No space left on device"]
+
+
+@pytest.mark.parametrize("where", ["dir", "under_file", "output_dir_under_file"])
+def test_bad_output_paths_are_usage_errors_before_any_work(tmp_path, where):
+    (tmp_path / "f").write_text("x")
+    args = {"dir": ["--out", tmp_path], "under_file": ["--out", tmp_path / "f" / "r.jsonl"],
+            "output_dir_under_file": ["--output-dir", tmp_path / "f" / "d"]}[where]
+    code, _, err = _run("batch", media("chaplin.mp4"), "--task", "info", *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "internal error" not in err
+    code, _, err = _run("scene", media("chaplin.mp4"), "--output-dir", tmp_path / "f" / "d")
+    assert code == 2 and "is a file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_full_stdout_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        code, _, err = _run("info", media("chaplin.mp4"), "--json", stdout=full)
+    assert code == 1 and err.strip().splitlines() == ["vidmm: error: cannot write to stdout: No space left on device"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_nan_and_inf_options_are_usage_errors(value):
+    code, _, err = _run("scene", media("chaplin.mp4"), "--sound-weight", value)
+    assert code == 2 and "finite" in err and "internal error" not in err

@@ -125,11 +125,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(f"vidmm {__version__}\n")
         sys.exit(0)
     app = build_app()
+    from .common import StdoutError
+
     try:
         app(args=args, prog_name="vidmm", standalone_mode=True)
     except KeyboardInterrupt:
         print("vidmm: interrupted", file=sys.stderr)
         sys.exit(130)
+    except StdoutError as err:
+        import os
+
+        print(f"vidmm: error: {err.one_line()}", file=sys.stderr)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more can reach the real stdout
+        sys.exit(err.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

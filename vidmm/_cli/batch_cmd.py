@@ -3,7 +3,7 @@
 Parses options, calls vidmm.batch.run_batch, draws a Rich progress bar on stderr (terminal only, not
 with -q) and a summary table at the end. Registered by the lead with ``app.command("batch")(batch)``.
 Exit codes: 0 all inputs succeeded, 1 some failed (error records are in the output), 2 usage error,
-130 interrupted (what finished is written; re-run the same command to go on).
+130 interrupted by Ctrl-C, 143 by SIGTERM (what finished is written; re-run the same command to go on).
 """
 
 from __future__ import annotations
@@ -171,9 +171,24 @@ def batch(
     config = BatchConfig(task=task, options=options, out=out, fmt=out_fmt, output_dir=output_dir, dir_format=dir_fmt,
                          segments=segments, workers=workers, engine=engine, ray_address=ray_address,
                          retry_failed=retry_failed, glob=glob, prefetch=prefetch)
+    try:  # where records go, checked before any work: a folder or an unwritable path is a usage error
+        if output_dir is not None:
+            from .runner import check_writable_dir
+
+            check_writable_dir(output_dir)
+        stream = None
+        if out is None or str(out) == "-":  # records on stdout as they finish (`-` as in Unix tools)
+            config.out, stream = None, common.print_jsonl
+        elif out.exists() and not out.is_file():
+            if out.is_dir():
+                raise UsageError("--out is a directory", path=str(out), hint="name a file, e.g. results.jsonl")
+            config.out, stream = None, _stream_to(out)  # a pipe or device: written as a stream, never read
+        else:
+            _check_out_file(out)
+    except VidmmError as err:
+        raise common.fail(err) from None
     bar = _Bar(enabled=not common.OPTIONS.quiet and sys.stderr.isatty())
-    stream = common.print_jsonl if out is None else None  # no --out: records on stdout as they finish
-    _sigterm_as_interrupt()
+    terminated = _sigterm_as_interrupt()
     try:
         summary = run_batch(inputs, config, progress=bar, stream=stream)
     except VidmmError as err:
@@ -190,17 +205,70 @@ def batch(
     bar.stop()
     if not common.OPTIONS.quiet:
         render_summary(summary)
-    raise typer.Exit(summary.exit_code)
+    raise typer.Exit(143 if summary.interrupted and terminated else summary.exit_code)
 
 
-def _sigterm_as_interrupt() -> None:
-    """``kill PID`` (SIGTERM) stops like Ctrl-C: finished records stay, exit 130."""
+def _check_out_file(out: Path) -> None:
+    """The log can be created (or appended to) where --out says."""
+    from ..errors import UsageError
+
+    existed = out.exists()
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write --out: {parent} is a file, not a folder", path=str(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "ab"):
+            pass
+    except OSError as err:
+        raise UsageError(f"cannot write --out: {err.strerror or err}", path=str(out),
+                         hint="pick a file in a folder you can write") from None
+    if not existed and out.stat().st_size == 0:
+        out.unlink()
+
+
+def _stream_to(target: Path):
+    """Records written line by line to a pipe or device (no resume: such a target cannot be read back)."""
+    from ..errors import VidmmError
+
+    f = open(target, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+
+    def write(rec: dict) -> None:
+        import json
+
+        try:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            f.flush()
+        except OSError as err:
+            raise VidmmError(f"cannot write --out: {err.strerror or err}", path=str(target)) from None
+
+    return write
+
+
+class _Terminated:
+    """Whether SIGTERM arrived (the exit code is then 143, as for the single commands)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __bool__(self) -> bool:
+        return self.seen
+
+
+def _sigterm_as_interrupt() -> _Terminated:
+    """``kill PID`` (SIGTERM) stops like Ctrl-C: finished records stay; exit 143."""
     import signal
 
+    flag = _Terminated()
+
     def handler(signum, frame):
+        flag.seen = True
         raise KeyboardInterrupt
 
     try:
         signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread (e.g. a test runner)
         pass
+    return flag

@@ -120,8 +120,19 @@ def progress(description: str):
 
 
 def write_stdout(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """Write to stdout; a full disk or closed pipe becomes one error line (StdoutError), not a traceback."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as err:
+        raise StdoutError(err) from None
+
+
+class StdoutError(VidmmError):
+    """stdout cannot be written (``> /dev/full``, a closed pipe): the output is lost, so the run stops."""
+
+    def __init__(self, err: OSError):
+        super().__init__(f"cannot write to stdout: {err.strerror or err}", path=None)
 
 
 def write_file(text: str, path) -> str:

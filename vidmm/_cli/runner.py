@@ -58,6 +58,12 @@ def check_output(task, out: Output, n_inputs: int) -> list[str]:
 
 
 def check_writable_dir(folder: Path) -> None:
+    """The folder exists or can be made, and can be written (UsageError naming it otherwise)."""
+    parent = folder
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"cannot create the folder: {parent} is a file", path=str(folder))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
