@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ...errors import ModelMissingError, UsageError
 from ...fileio import folder_size
+from ..model_table import ModelRow
 from .base import DEFAULT_TEMPLATES, Backbone
 
 __all__ = [
@@ -233,11 +234,9 @@ def backbone_status(name: str) -> dict:
     return row
 
 
-def listing_rows() -> list:
+def listing_rows() -> list[ModelRow]:
     """Rows for `vidmm models list` (registry.list_models asks for them): every named backbone, present or
     not, from local files only."""
-    from ..registry import ModelRow
-
     rows = []
     for name in KNOWN_BACKBONES:
         st = backbone_status(name)
