@@ -56,9 +56,13 @@ class ModelSpec:
     task: str
     runtime: str
     license: str
-    files: tuple[ModelFile, ...]
-    main: str  # relpath of the file a loader opens first
+    files: tuple[ModelFile, ...]  # the first is the file a loader opens (``main``)
     notes: str = ""
+
+    @property
+    def main(self) -> str:
+        """Relpath of the file a loader opens first: the first one listed."""
+        return self.files[0].relpath
 
     @property
     def size(self) -> int:
@@ -97,6 +101,19 @@ _ULF_COMMIT = "dffdddda9794a50607cba8f318507a28c1c27cab"
 _ULF_LICENSE = ModelFile("ultraface-rfb-320/LICENSE", 1063,
                          "21f0df2b54c9fef1b4f4061dd0b153bc72f071b5ce9fc04234f13ebfd093b44c",
                          Upstream(_ULF, _ULF_COMMIT, "LICENSE"), required=False)
+
+
+def _ultraface(name: str, task: str, variant: str, size: int, sha256: str) -> ModelSpec:
+    """One UltraFace ONNX variant at the pinned commit; the variants share a folder and the license."""
+    return ModelSpec(name, task, "onnxruntime", "MIT", files=(
+        ModelFile(f"ultraface-rfb-320/version-{variant}.onnx", size, sha256,
+                  Upstream(_ULF, _ULF_COMMIT, f"models/onnx/version-{variant}.onnx")),
+        _ULF_LICENSE,
+    ))
+
+
+_YUNET = "ShiqiYu/libfacedetection.train"
+_YUNET_COMMIT = "0047ac24afb1a50a0c6105001c89d1b5b805dbf1"
 _FER = "oarriaga/face_classification"
 _FER_COMMIT = "b861d21b0e76ca5514cdeb5b56a689b7318584f4"
 FER_HDF5 = "fer-mini-xception/fer2013_mini_XCEPTION.102-0.66.hdf5"
@@ -106,16 +123,13 @@ _YAMNET_COMMIT = "4ec29b6938f1051fe36b46786f8d486d8b74a38e"
 MODELS: dict[str, ModelSpec] = {m.name: m for m in [
     ModelSpec(
         "yunet", "face detection + 5 landmarks", "opencv", "Apache-2.0 (also MIT via opencv_zoo)",
-        main="yunet/face_detection_yunet_2023mar.onnx",
         files=(
             ModelFile("yunet/face_detection_yunet_2023mar.onnx", 232589,
                       "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
-                      Upstream("ShiqiYu/libfacedetection.train", "0047ac24afb1a50a0c6105001c89d1b5b805dbf1",
-                               "onnx/yunet_s_640_640.onnx")),
+                      Upstream(_YUNET, _YUNET_COMMIT, "onnx/yunet_s_640_640.onnx")),
             ModelFile("yunet/LICENSE", 11494,
                       "d096f0e4f790316e1df89675682a51c68ca64745a611689ccd37bd246835440e",
-                      Upstream("ShiqiYu/libfacedetection.train", "0047ac24afb1a50a0c6105001c89d1b5b805dbf1",
-                               "LICENSE"), required=False),
+                      Upstream(_YUNET, _YUNET_COMMIT, "LICENSE"), required=False),
             # Only the abbreviated commit is recorded for the opencv_zoo copy of the license.
             ModelFile("yunet/LICENSE.opencv_zoo", 1085,
                       "c83b8120c50ccbd4c4f96edf53141bdd566ebb8f8e9227e415326aa1b1aba958",
@@ -123,27 +137,12 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in [
                       required=False),
         ),
         notes="Same bytes as opencv_zoo face_detection_yunet_2023mar.onnx (LFS oid 8f2383e4...)."),
-    ModelSpec(
-        "ultraface-rfb-320", "face detection", "onnxruntime", "MIT",
-        main="ultraface-rfb-320/version-RFB-320.onnx",
-        files=(
-            ModelFile("ultraface-rfb-320/version-RFB-320.onnx", 1270727,
-                      "34cd7e60aeff28744c657de7a3dc64e872d506741de66987f3426f2b79f88017",
-                      Upstream(_ULF, _ULF_COMMIT, "models/onnx/version-RFB-320.onnx")),
-            _ULF_LICENSE,
-        )),
-    ModelSpec(
-        "ultraface-slim-320", "face detection (smaller, weaker)", "onnxruntime", "MIT",
-        main="ultraface-rfb-320/version-slim-320.onnx",
-        files=(
-            ModelFile("ultraface-rfb-320/version-slim-320.onnx", 1195330,
-                      "e9adbd0f920ddcce9368434c4d34d72520dc0c19b526fd44b4ef49bde2c3b1a8",
-                      Upstream(_ULF, _ULF_COMMIT, "models/onnx/version-slim-320.onnx")),
-            _ULF_LICENSE,
-        )),
+    _ultraface("ultraface-rfb-320", "face detection", "RFB-320", 1270727,
+               "34cd7e60aeff28744c657de7a3dc64e872d506741de66987f3426f2b79f88017"),
+    _ultraface("ultraface-slim-320", "face detection (smaller, weaker)", "slim-320", 1195330,
+               "e9adbd0f920ddcce9368434c4d34d72520dc0c19b526fd44b4ef49bde2c3b1a8"),
     ModelSpec(
         "fer-mini-xception", "facial expression (7 classes)", "torch / onnxruntime", "MIT",
-        main="fer-mini-xception/fer_mini_xception.safetensors",
         files=(
             ModelFile("fer-mini-xception/fer_mini_xception.safetensors", 241124,
                       "5b65b3955123fa78cd9ae27b1a98c11af618c566155f9d423af9349689757d7c",
@@ -168,7 +167,6 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in [
               "the .onnx is an optional torch export for onnxruntime."),
     ModelSpec(
         "yamnet", "audio events (521 AudioSet classes)", "ai-edge-litert", "Apache-2.0 (tensorflow/models)",
-        main="yamnet/yamnet.tflite",
         files=(
             ModelFile("yamnet/yamnet.tflite", 4078224,
                       "469be6a3421cbc52cf97e9f2f966cba984198e8e7af9854d68b3e3ebb1e04194",
