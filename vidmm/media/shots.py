@@ -90,7 +90,7 @@ def _hsv_frames(path: str | os.PathLike, start: float | None = None, stop: float
         if not container.streams.video:
             raise NoVideoStreamError("has no video stream", path=str(path))
         stream = container.streams.video[0]
-        stream.thread_type = "SLICE"  # frame threads can deadlock beside torch's pool (see frames.py)
+        stream.thread_type = "SLICE"  # frame threads can deadlock beside torch's pool (see pyav_reader.py)
         # Not done, measured on ../shared/media: skipping the loop filter (1.5x cheaper) or B-frames (2-3x)
         # made the hue noise of dark scenes and the sparser frames find false cuts and miss real ones.
         tb = float(stream.time_base)
@@ -186,7 +186,7 @@ def _scan(frames) -> _Scan:
 #: The full decode is split at keyframes into one part per thread of the budget (vidmm/threads.py) on
 #: streams of at least this many frames: each part is decoded by its own single-threaded decoder (PyAV
 #: releases the GIL while decoding): 1.2-2x faster on 2 cores (1.4x on a 60 s 1080p x264 clip). FFmpeg's own frame threads are not used
-#: (they can deadlock beside torch's pool, see frames.py), and slice threads do nothing for most streams.
+#: (they can deadlock beside torch's pool, see pyav_reader.py), and slice threads do nothing for most streams.
 PARALLEL_MIN_FRAMES = 300
 
 
@@ -197,7 +197,7 @@ def _full_scores_in_parallel(path, report: ShotReport) -> list[_Scan] | None:
     from concurrent.futures import ThreadPoolExecutor
 
     from ..threads import budget
-    from .frames import PyAVReader
+    from .pyav_reader import PyAVReader
 
     n_parts = budget()
     if n_parts < 2:
@@ -284,7 +284,7 @@ class ShotReport:
 
 def _fast_scores(path, report: ShotReport, budget: bool = True, keep: tuple[int, int] | None = None):
     """content_scores from the compressed domain, or None (with report.reason) when it cannot be trusted."""
-    from .frames import PyAVReader
+    from .pyav_reader import PyAVReader
 
     try:
         reader = PyAVReader(path)
