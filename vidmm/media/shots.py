@@ -1,10 +1,7 @@
-"""Shot boundaries from tiny decoded frames.
+"""Shot boundaries from tiny decoded frames: which frames to decode and score, and ``detect_shots``.
 
-The score between consecutive frames, at 64 pixels wide (the decoder's reformatter scales them), is the
-mean absolute difference of hue, saturation and value (PySceneDetect's content score); a cut is a score that
-is both high in absolute terms and several times its neighbours' (adaptive, so fast motion is not a
-cut), and a fade through black is a run of near-black frames. ``benchmarks/decode.py`` compares this
-detector with PySceneDetect on the clips in ../shared/media.
+What is measured (tiny HSV frames, the content score) is in shot_scores.py, what counts as a cut in
+shot_cuts.py; ``benchmarks/decode.py`` compares this detector with PySceneDetect on ../shared/media.
 
 Two paths give the same cuts (tests/test_shots.py checks it on every clip):
 - full: every frame is decoded (a cut can fall anywhere);
@@ -33,98 +30,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import DecodeError, NoVideoStreamError
-from ..timecode import Span, Timecode
-from .source import open_container
+from ..errors import DecodeError
+from .shot_cuts import ADAPTIVE_WINDOW, BLACK_LEVEL, MIN_SCORE, Shot, shots_from_scores
+from .shot_scores import Scan, content_score, hsv_frames, scan, sparse_scores, tiny_height, tiny_hsv
 
-#: Width of the frames the detector looks at.
-TINY_WIDTH = 64
-#: Minimum absolute content score for a cut (PySceneDetect's ContentDetector default is 27 on full frames).
-MIN_SCORE = 27.0
-#: A cut's score must be this many times the average score of the frames around it.
-ADAPTIVE_RATIO = 3.0
-#: Frames on each side used for the adaptive average.
-ADAPTIVE_WINDOW = 2
-#: Shots shorter than this (seconds) are merged into their neighbour.
-MIN_SHOT_S = 0.5
-#: Mean brightness (0-255) under which a frame counts as black, for fades.
-BLACK_LEVEL = 16
 VERSION = "shots-v3"
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Shot:
-    index: int
-    span: Span
-    cut_score: float | None  # the score of the cut that opened the shot (None for the first shot)
-
-    @property
-    def start(self) -> float:
-        return self.span.start.seconds
-
-    @property
-    def end(self) -> float:
-        return self.span.end.seconds
-
-    def to_dict(self) -> dict:
-        d = {"shot": self.index, **self.span.to_dict()}
-        if self.cut_score is not None:
-            d["cut_score"] = round(self.cut_score, 2)
-        return d
-
-
-def _hsv_frames(path: str | os.PathLike, start: float | None = None, stop: float | None = None,
-                errors: list | None = None):
-    """Yield (time, hsv float32 array) for every frame, at TINY_WIDTH pixels wide.
-
-    With ``start`` (a keyframe's time) the decoder seeks there and frames shown before it are dropped; with
-    ``stop`` it ends before the first frame shown at or after ``stop``. A decoding error ends the frames
-    (a damaged tail ends the shot list where decoding stops) and is appended to ``errors``."""
-    import av
-    from av.video.reformatter import VideoReformatter
-
-    reformatter = VideoReformatter()  # one instance keeps its swscale context: 2x faster than frame.reformat
-    container = open_container(path)
-    with container:
-        if not container.streams.video:
-            raise NoVideoStreamError("has no video stream", path=str(path))
-        stream = container.streams.video[0]
-        stream.thread_type = "SLICE"  # frame threads can deadlock beside torch's pool (see pyav_reader.py)
-        # Not done, measured on ../shared/media: skipping the loop filter (1.5x cheaper) or B-frames (2-3x)
-        # made the hue noise of dark scenes and the sparser frames find false cuts and miss real ones.
-        tb = float(stream.time_base)
-        t0 = container.start_time / 1_000_000 if container.start_time else 0.0
-        rate = float(stream.average_rate or 25)
-        tol = 0.25 / rate
-        cc = stream.codec_context
-        height = _tiny_height(cc.width, cc.height)
-        try:
-            if start:
-                container.seek(max(int((start + t0) / tb), 0), stream=stream, backward=True)
-            for i, frame in enumerate(container.decode(stream)):
-                t = frame.pts * tb - t0 if frame.pts is not None else i / rate
-                if start and t < start - tol:
-                    continue
-                if stop is not None and t >= stop - tol:
-                    return
-                yield t, _tiny_hsv(reformatter, frame, height).astype(np.float32)
-        except av.error.FFmpegError as exc:
-            if errors is not None:
-                errors.append(exc)
-            return
-
-
-def _tiny_height(width: int, height: int) -> int:
-    return max(2, round(TINY_WIDTH * height / max(width, 1)))
-
-
-def _tiny_hsv(reformatter, frame, height: int) -> np.ndarray:
-    """The frame at TINY_WIDTH pixels wide as uint8 HSV: what both paths score."""
-    import cv2
-
-    rgb = reformatter.reformat(frame, width=TINY_WIDTH, height=height, format="rgb24", interpolation="AREA")
-    return cv2.cvtColor(rgb.to_ndarray(), cv2.COLOR_RGB2HSV)
 
 
 def content_scores(path: str | os.PathLike, method: str = "full", report: ShotReport | None = None,
@@ -150,37 +61,14 @@ def content_scores(path: str | os.PathLike, method: str = "full", report: ShotRe
     report.method = "full"
     parts = _full_scores_in_parallel(path, report)
     if parts is None:
-        parts = [_scan(_hsv_frames(path))]
+        parts = [scan(hsv_frames(path))]
     times = np.concatenate([p.times for p in parts])
     if not times.size:
         raise DecodeError("no frame could be decoded", path=str(path), hint="the file may be damaged")
     for a, b in zip(parts, parts[1:]):  # each part scored its first frame against nothing: score the seams
-        b.scores[0] = float(np.abs(b.first - a.last).mean(axis=(0, 1)).mean())
+        b.scores[0] = content_score(a.last, b.first)
     report.frames = report.decoded = len(times)
     return times, np.concatenate([p.scores for p in parts]), np.concatenate([p.bright for p in parts])
-
-
-@dataclass
-class _Scan:
-    """Times, scores and brightness of a run of consecutive frames, with its first and last frame."""
-
-    times: np.ndarray
-    scores: np.ndarray
-    bright: np.ndarray
-    first: np.ndarray | None
-    last: np.ndarray | None
-
-
-def _scan(frames) -> _Scan:
-    times, scores, bright = [], [], []
-    first = prev = None
-    for t, hsv in frames:
-        times.append(t)
-        bright.append(float(hsv[..., 2].mean()))
-        scores.append(0.0 if prev is None else float(np.abs(hsv - prev).mean(axis=(0, 1)).mean()))
-        first = hsv if first is None else first
-        prev = hsv
-    return _Scan(np.asarray(times, dtype=np.float64), np.asarray(scores), np.asarray(bright), first, prev)
 
 
 #: The full decode is split at keyframes into one part per thread of the budget (vidmm/threads.py) on
@@ -190,7 +78,7 @@ def _scan(frames) -> _Scan:
 PARALLEL_MIN_FRAMES = 300
 
 
-def _full_scores_in_parallel(path, report: ShotReport) -> list[_Scan] | None:
+def _full_scores_in_parallel(path, report: ShotReport) -> list[Scan] | None:
     """The full decode in parts run side by side, or None where one sequential pass is the safe way:
     a thread budget of 1, a short clip, a packet index that cannot be trusted to split at, or parts that
     do not tile the stream exactly (a decoding error, frames missing at a seam)."""
@@ -221,7 +109,7 @@ def _full_scores_in_parallel(path, report: ShotReport) -> list[_Scan] | None:
     bounds = [None, *(float(idx.times[i]) for i in splits), None]
     errors: list = []
     with ThreadPoolExecutor(len(bounds) - 1, thread_name_prefix="vidmm-shots") as pool:
-        parts = list(pool.map(lambda ab: _scan(_hsv_frames(path, ab[0], ab[1], errors)), zip(bounds, bounds[1:])))
+        parts = list(pool.map(lambda ab: scan(hsv_frames(path, ab[0], ab[1], errors)), zip(bounds, bounds[1:])))
     expected = np.diff([0, *splits, len(idx)])
     if errors or [len(p.times) for p in parts] != list(expected):
         log.debug("shots of %s: parts did not tile the stream (%s frames, expected %s); decoding in one pass",
@@ -327,7 +215,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
     cc = reader.stream.codec_context
     n_mb = -(-cc.width // 16) * -(-cc.height // 16)
     quiet = QUIET_BASE + QUIET_PER_MB * n_mb
-    height = _tiny_height(cc.width, cc.height)
+    height = tiny_height(cc.width, cc.height)
     reformatter = VideoReformatter()
     tol = 0.25 * float(np.median(np.diff(idx.times)))
     hsv: dict[int, np.ndarray] = {}
@@ -336,9 +224,6 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
     def locate(t: float) -> int | None:
         i = int(np.searchsorted(idx.times, t - tol))
         return i if i < n and abs(idx.times[i] - t) <= tol else None
-
-    def score(a: np.ndarray, b: np.ndarray) -> float:
-        return float(np.abs(b.astype(np.float32) - a.astype(np.float32)).mean(axis=(0, 1)).mean())
 
     need = np.zeros(n, dtype=bool)
     before, after = ADAPTIVE_WINDOW + 1, ADAPTIVE_WINDOW
@@ -422,7 +307,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
             decoded += 1
             i = locate(t)
             if i is not None and idx.key[i]:
-                hsv[i] = _tiny_hsv(reformatter, frame, height)
+                hsv[i] = tiny_hsv(reformatter, frame, height)
                 if kept is not None:
                     kept[t] = reader.frame_at(frame, t, keep[0])
     if any(int(k) not in hsv for k in keys):
@@ -438,7 +323,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
             for i in range(a + 1, b):
                 hsv[i] = hsv[a]
     # A keyframe on the cadence is a candidate when it looks unlike the one before.
-    diffs = np.array([score(hsv[int(keys[g - 1])], hsv[int(keys[g])]) for g in range(1, len(keys))])
+    diffs = np.array([content_score(hsv[int(keys[g - 1])], hsv[int(keys[g])]) for g in range(1, len(keys))])
     for g in range(1, len(keys)):
         k, kp = int(keys[g]), int(keys[g - 1])
         if busy:
@@ -460,7 +345,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
     while True:
         have = np.zeros(n, dtype=bool)
         have[list(hsv)] = True
-        scores, bright = _arrays(hsv, n, score)
+        scores, bright = sparse_scores(hsv, n)
         for i in np.flatnonzero(scores >= MIN_SCORE):
             want(i - before, i + after)
         edges = np.flatnonzero(np.diff(np.concatenate([[0], have.astype(np.int8), [0]])))
@@ -490,7 +375,7 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
                     shown = t
                     i = locate(t)
                     if i is not None and need[i] and i not in hsv:
-                        hsv[i] = _tiny_hsv(reformatter, frame, height)
+                        hsv[i] = tiny_hsv(reformatter, frame, height)
                     if t >= last:
                         break
         if not (todo & np.isin(np.arange(n), list(hsv))).any():
@@ -499,65 +384,15 @@ def _fast_scores_with(reader, report: ShotReport, budget: bool,  # noqa: C901 - 
             return None
     report.decoded = decoded
     report.method = "fast"
-    scores, bright = _arrays(hsv, n, score)
+    scores, bright = sparse_scores(hsv, n)
     return idx.times.copy(), scores, bright
-
-
-def _arrays(hsv: dict[int, np.ndarray], n: int, score) -> tuple[np.ndarray, np.ndarray]:
-    """Scores (NaN where a frame or the one before it was not decoded) and brightness (NaN: unknown)."""
-    scores = np.full(n, np.nan)
-    bright = np.full(n, np.nan)
-    for i, h in hsv.items():
-        bright[i] = float(h[..., 2].astype(np.float32).mean())
-        if i == 0:
-            scores[i] = 0.0
-        elif i - 1 in hsv:
-            prev = hsv[i - 1]
-            scores[i] = 0.0 if prev is h else score(prev, h)
-    return scores, bright
-
-
-def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) -> list[tuple[float, float]]:
-    """(time, score) of each cut: content cuts plus the ends of fades through black."""
-    cuts = []
-    cut_frames = set()
-    n = len(scores)
-    for i in range(1, n):
-        lo, hi = max(1, i - ADAPTIVE_WINDOW), min(n, i + ADAPTIVE_WINDOW + 1)
-        around = [scores[j] for j in range(lo, hi) if j != i and not np.isnan(scores[j])]  # NaN: not decoded
-        avg = float(np.mean(around)) if around else 0.0
-        if scores[i] >= MIN_SCORE and scores[i] >= ADAPTIVE_RATIO * max(avg, 1.0):
-            cuts.append((float(times[i]), float(scores[i])))
-            cut_frames.add(i)
-    # A fade through black starts a shot where the picture comes back, unless the black began with a
-    # cut (then that cut already opened the shot) or the clip itself opens on black.
-    black = bright < BLACK_LEVEL
-    run_start = 0 if black[0] else None
-    for i in range(1, n):
-        if black[i] and not black[i - 1]:
-            run_start = i
-        elif black[i - 1] and not black[i]:
-            if run_start not in (None, 0) and not cut_frames & {run_start - 1, run_start, run_start + 1}:
-                cuts.append((float(times[i]), float(scores[i])))
-            run_start = None
-    cuts.sort()
-    return cuts
 
 
 def detect_shots(path: str | os.PathLike, duration: float | None = None, method: str = "auto",
                  report: ShotReport | None = None, keep: tuple[int, int] | None = None) -> list[Shot]:
     """Shots of the video as time spans covering it from start to end (see content_scores for ``method``
-    and ``keep``)."""
+    and ``keep``, shot_cuts.py for the cut decision)."""
     report = report if report is not None else ShotReport()
     times, scores, bright = content_scores(path, method, report, keep)
     log.debug("shots of %s: %s", path, report.summary())
-    end = duration if duration else float(times[-1] + (times[-1] - times[-2] if len(times) > 1 else 0.04))
-    bounds = [(0.0, None)]
-    for t, s in cuts_from_scores(times, scores, bright):
-        if t - bounds[-1][0] >= MIN_SHOT_S and end - t >= MIN_SHOT_S:
-            bounds.append((t, s))
-    shots = []
-    for i, (t, s) in enumerate(bounds):
-        stop = bounds[i + 1][0] if i + 1 < len(bounds) else end
-        shots.append(Shot(i, Span(Timecode(t), Timecode(stop)), s))
-    return shots
+    return shots_from_scores(times, scores, bright, duration)
