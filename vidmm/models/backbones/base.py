@@ -224,3 +224,19 @@ class Backbone(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} dim={self.dim} fp={self.fingerprint}>"
+
+
+class ClipStyleBackbone(Backbone):
+    """A contrastive image-text model with a learned logit scale (transformers CLIP/SigLIP, open_clip): the
+    identity and logit calibration all of them take from the model the same way. ``sigmoid``: trained with
+    the per-pair sigmoid loss, so the model also has a learned ``logit_bias``."""
+
+    def __init__(self, model, name: str, fingerprint: str, device: str = "cpu", sigmoid: bool = False):
+        super().__init__()
+        self.model = model
+        self.name = name
+        self.fingerprint = fingerprint
+        self.device = device
+        self.logit_scale = float(model.logit_scale.exp().item())
+        self.sigmoid = sigmoid
+        self.logit_bias = float(model.logit_bias.item()) if sigmoid else 0.0

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ModelFileError, ModelMissingError
-from .base import Backbone, short_hash, weights_digest
+from .base import ClipStyleBackbone, short_hash, weights_digest
 from .imageprep import ImagePrep
 
 SUPPORTED_TYPES = ("clip", "siglip")
@@ -89,26 +89,19 @@ def _quiet_transformers():
     hf_logging.disable_progress_bar()
 
 
-class HFClipBackbone(Backbone):
+class HFClipBackbone(ClipStyleBackbone):
     """transformers CLIPModel or SiglipModel behind the Backbone interface."""
 
     def __init__(self, model, tokenizer, prep: ImagePrep, model_type: str, text_max_len: int, name: str,
                  fingerprint: str, device: str = "cpu"):
-        super().__init__()
-        self.model = model
+        super().__init__(model, name, fingerprint, device, sigmoid=model_type == "siglip")
         self.tokenizer = tokenizer
         self.prep = prep
         self.model_type = model_type
         self.text_max_len = text_max_len
-        self.name = name
-        self.fingerprint = fingerprint
-        self.device = device
         self.input_size = prep.crop
         self.dim = int(model.config.projection_dim) if model_type == "clip" else int(
             model.config.text_config.hidden_size)
-        self.logit_scale = float(model.logit_scale.exp().item())
-        self.sigmoid = model_type == "siglip"
-        self.logit_bias = float(model.logit_bias.item()) if self.sigmoid else 0.0
 
     @classmethod
     def load(cls, name_or_path: str, device: str = "cpu", name: str | None = None) -> HFClipBackbone:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ModelFileError, ModelMissingError, UsageError
-from .base import Backbone, short_hash, weights_digest
+from .base import ClipStyleBackbone, short_hash, weights_digest
 from .hf_clip import hf_cache_dir, hf_offline, missing_hint
 
 CHECKPOINT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
@@ -106,26 +106,17 @@ def local_checkpoint(spec: str) -> str | None:
     return None
 
 
-class OpenClipBackbone(Backbone):
+class OpenClipBackbone(ClipStyleBackbone):
     """An open_clip model, its validation transform and its tokenizer."""
 
     def __init__(self, model, preprocess, tokenizer, name: str, fingerprint: str, device: str = "cpu"):
-        super().__init__()
-        self.model = model
+        super().__init__(model, name, fingerprint, device, sigmoid=getattr(model, "logit_bias", None) is not None)
         self.preprocess = preprocess
         self.tokenizer = tokenizer
-        self.name = name
-        self.fingerprint = fingerprint
-        self.device = device
-        visual = model.visual
-        size = getattr(visual, "image_size", 224)
+        size = getattr(model.visual, "image_size", 224)
         self.input_size = int(size[0] if isinstance(size, (tuple, list)) else size)
         with _no_grad():
             self.dim = int(model.encode_text(tokenizer(["a"]).to(device)).shape[-1])
-        self.logit_scale = float(model.logit_scale.exp().item())
-        bias = getattr(model, "logit_bias", None)
-        self.sigmoid = bias is not None
-        self.logit_bias = float(bias.item()) if bias is not None else 0.0
 
     @classmethod
     def load(cls, spec: str, device: str = "cpu", name: str | None = None) -> OpenClipBackbone:
