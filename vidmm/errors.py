@@ -19,6 +19,15 @@ class VidmmError(Exception):
     exit_code = EXIT_SOME_FAILED
     kind = "error"
 
+    def __init_subclass__(cls, kind: str | None = None, exit_code: int | None = None, **kwargs):
+        """``class XError(VidmmError, kind="x", exit_code=N)``: each subclass names its kind and exit code
+        in its header (both inherited when left out)."""
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            cls.kind = kind
+        if exit_code is not None:
+            cls.exit_code = exit_code
+
     def __init__(self, message: str, path: str | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message
@@ -40,41 +49,25 @@ class VidmmError(Exception):
         return {"type": self.kind, "message": self.one_line()}
 
 
-class UsageError(VidmmError):
+class UsageError(VidmmError, kind="usage", exit_code=EXIT_USAGE):
     """Bad arguments: empty label set, unknown option value, ..."""
 
-    exit_code = EXIT_USAGE
-    kind = "usage"
 
-
-class InputError(VidmmError):
+class InputError(VidmmError, kind="input", exit_code=EXIT_NO_INPUT):
     """An input file cannot be read as media: missing, unreadable, empty, corrupt, wrong kind."""
 
-    exit_code = EXIT_NO_INPUT
-    kind = "input"
 
-
-class NoVideoStreamError(InputError):
+class NoVideoStreamError(InputError, kind="no-video"):
     """The file is readable media but has no video stream (audio-only) where video is required."""
 
-    kind = "no-video"
 
-
-class DecodeError(InputError):
+class DecodeError(InputError, kind="decode"):
     """Every decoding backend failed on the file."""
 
-    kind = "decode"
 
-
-class ModelMissingError(VidmmError):
+class ModelMissingError(VidmmError, kind="model-missing", exit_code=EXIT_MODEL_MISSING):
     """A model the task needs is not present; the hint says how to get it."""
 
-    exit_code = EXIT_MODEL_MISSING
-    kind = "model-missing"
 
-
-class ModelFileError(VidmmError):
+class ModelFileError(VidmmError, kind="model-file", exit_code=EXIT_MODEL_MISSING):
     """A model or head file is present but damaged, mismatched or of the wrong kind."""
-
-    exit_code = EXIT_MODEL_MISSING
-    kind = "model-file"
