@@ -93,7 +93,7 @@ def latency(seconds: int) -> dict:
 
 def calibrate() -> dict:
     from vidmm.features import Extractor
-    from vidmm.tasks.ask import AskModels, _thing_z, ask
+    from vidmm.tasks.ask import AskModels, ask, thing_z
 
     with open(MEDIA / "MANIFEST.tsv", newline="") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r["kind"] == "video" and r["label"]]
@@ -112,8 +112,8 @@ def calibrate() -> dict:
     zp, za = [], []
     for name, things in PRESENT.items():
         fe = ex.frame_embeddings(str(MEDIA / name))
-        zp += [float(_thing_z(fe.vectors, t, models, ex.backbone, fe.shot)[0][0]) for t in things]
-        za += [float(_thing_z(fe.vectors, str(t), models, ex.backbone, fe.shot)[0][0])
+        zp += [thing_z(fe.vectors, t, models.concepts, ex.backbone, fe.shot)[0] for t in things]
+        za += [thing_z(fe.vectors, str(t), models.concepts, ex.backbone, fe.shot)[0]
                for t in rng.choice(ABSENT, 3, replace=False)]
     zp, za = np.array(zp), np.array(za)
     yes = {str(t): {"present_yes": int((zp >= t).sum()), "absent_no": int((za < t).sum()),

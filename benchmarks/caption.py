@@ -63,7 +63,6 @@ def main() -> None:
 
     from vidmm.cache import Cache
     from vidmm.features import Extractor
-    from vidmm.tasks import evidence as ev
     from vidmm.tasks.caption import CaptionModels, caption
 
     clip = str(looped_av_clip(args.seconds))
@@ -84,13 +83,13 @@ def main() -> None:
         ex.backbone.encode_frames([f.image for f in frames])
         steps["embed"] = time.perf_counter() - t
         t = time.perf_counter()
-        ev.face_counts(clip, ex, models.detector)
+        ex.faces(clip, models.detector)
         steps["faces"] = time.perf_counter() - t
         t = time.perf_counter()
-        ev.sounds(clip, ex, models.yamnet)
+        ex.sounds(clip, models.yamnet)
         steps["sounds"] = time.perf_counter() - t
         t = time.perf_counter()
-        tr = ev.transcript(clip, ex, models.speech)
+        tr = ex.transcript(clip, models.speech)
         steps["speech"] = time.perf_counter() - t
         report["steps_s"] = {k: round(v, 3) for k, v in steps.items()}
         report["frames"] = len(frames)

@@ -144,14 +144,9 @@ def test_bad_choices_and_empty_questions_are_usage_errors(extractor, models):
 
 
 def _cli_app():
-    import typer
+    from vidmm._cli.app import build_app
 
-    from vidmm._cli.ask_cmd import ask
-
-    app = typer.Typer()
-    app.command("ask")(ask)
-    app.command("noop")(lambda: None)  # two commands, so the app keeps the command name as in vidmm
-    return app
+    return build_app()
 
 
 def test_cli_json_has_answer_confidence_evidence():

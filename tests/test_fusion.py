@@ -281,8 +281,8 @@ def test_python_api_head_by_path_and_by_models_folder_name(emotion_head, trained
 def test_batch_passes_the_head_through_the_task_table(emotion_head, trained, dataset, extractor):
     from vidmm.batch.log import options_hash
     from vidmm.batch.worker import Worker
-    from vidmm.tasks.registry import get_task
     from vidmm.errors import ModelFileError
+    from vidmm.tasks.registry import get_task
 
     clip = next(s for s in dataset[1] if s.label == "applause").path
     w = Worker("emotion", {"head": str(emotion_head)}, extractor=extractor)

@@ -31,7 +31,7 @@ COMMANDS = [
 #: The module of vidmm._cli holding each built-in task's ``render_table(result)`` (people's view).
 RENDERERS = {"caption": "caption_cmd", "ask": "ask_cmd", "info": "info_cmd", "scene": "scene_cmd",
              "emotion": "emotion_cmd", "transcribe": "transcribe_cmd", "search": "search_cmd"}
-LEGACY = ("caption", "ask", "emotion")
+LEGACY = ("emotion",)
 
 FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
 

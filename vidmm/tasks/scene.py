@@ -263,9 +263,7 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
     fe = extractor.frame_embeddings(path)
     sound_labels = snd = None
     if yamnet is not None and sound_weight > 0 and head is None:
-        from .evidence import sounds
-
-        snd = sounds(path, extractor, yamnet)  # None without an audio track
+        snd = extractor.sounds(path, yamnet)  # None without an audio track
         if snd is not None:
             sound_labels = scorer.sound_labels(yamnet, extractor.cache)
     n_shots = len(shots)
