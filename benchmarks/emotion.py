@@ -215,10 +215,11 @@ def make_60s_clip(folder: Path) -> Path:
 
 def bench_end_to_end() -> dict:
     from vidmm.cache import Cache
+    from vidmm.channels import FACE_SIZE
     from vidmm.features import Extractor
     from vidmm.media.audio import load_audio
     from vidmm.media.frames import Sampling
-    from vidmm.tasks.emotion import DEFAULT_FPS, DEFAULT_MAX_FRAMES, FRAME_SIZE, EmotionModels, analyze
+    from vidmm.tasks.emotion import DEFAULT_FPS, DEFAULT_MAX_FRAMES, EmotionModels, analyze
 
     models = EmotionModels.load(MODELS)
     with tempfile.TemporaryDirectory() as tmp:
@@ -227,7 +228,7 @@ def bench_end_to_end() -> dict:
         analyze(str(MEDIA / "mmaction2_test.avi"), warm, models)  # librosa/numba warm-up, once per process
         n = int(min(DEFAULT_MAX_FRAMES, round(60 * DEFAULT_FPS)))
         t0 = time.perf_counter()
-        Extractor(cache=Cache(enabled=False)).frames(str(clip), Sampling.uniform(n), size=FRAME_SIZE)
+        Extractor(cache=Cache(enabled=False)).frames(str(clip), Sampling.uniform(n), size=FACE_SIZE)
         load_audio(clip)
         decode_s = time.perf_counter() - t0
         t0 = time.perf_counter()

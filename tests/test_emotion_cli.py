@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from vidmm._cli.emotion_cmd import emotion
+from vidmm._cli.app import build_app
 
 REPO = Path(__file__).resolve().parent.parent
 MEDIA = Path(os.environ.get("VIDMM_MEDIA", REPO.parent / "shared" / "media"))
@@ -19,13 +18,7 @@ MODELS = Path(os.environ.get("VIDMM_MODELS", REPO.parent / "shared" / "models"))
 pytestmark = pytest.mark.skipif(not (MODELS / "yamnet").is_dir() or not MEDIA.is_dir(),
                                 reason="shared models/media not available")
 
-app = typer.Typer()
-app.command("emotion")(emotion)
-
-
-@app.command("noop")
-def _noop() -> None:  # a second command keeps Typer from collapsing the app into `emotion`
-    pass
+app = build_app()
 
 
 def invoke(*args: str):
@@ -110,3 +103,19 @@ def test_speech_shows_the_transcript_through_the_cache(tmp_path, monkeypatch):
     from vidmm.cache import Cache
 
     assert any((Cache().root / "transcript").rglob("*.safetensors"))
+
+
+@pytest.mark.parametrize("photo, label", [("faceapi_happy.jpg", "happy"), ("faceapi_sad.jpg", "sad")])
+def test_a_photo_is_a_one_frame_video_read_from_its_face(photo, label):
+    res = invoke(str(MEDIA / photo), "--json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["emotion"]["label"] == label and d["emotion"]["evidence"] == "faces" and d["faces"]["count"] == 1
+
+
+def test_an_audio_file_is_answered_from_the_voice():
+    res = invoke(str(MEDIA / "whisper_jfk.flac"), "--json")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["emotion"]["evidence"] == "voice" and d["modalities"]["visual"].startswith("absent")
+    assert d["voice"]["prosody"] is not None and d["segments"]

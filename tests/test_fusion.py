@@ -294,7 +294,7 @@ def test_batch_passes_the_head_through_the_task_table(emotion_head, trained, dat
         Worker("scene", {"head": str(emotion_head)}, extractor=extractor)
     # The head's content is part of the --resume hash; no head keeps the old hash.
     t = get_task("emotion")
-    assert options_hash(t, t.options(head=str(emotion_head))) != options_hash(t, t.options(head=str(trained.out / "early")))
+    assert options_hash(t, t.Options(head=str(emotion_head))) != options_hash(t, t.Options(head=str(trained.out / "early")))
     assert options_hash(t, t.options()) == options_hash(t, t.options(head=None))
 
 
@@ -518,14 +518,11 @@ def test_first_attention_layout_still_loads_and_round_trips(tmp_path, trained, d
 
 
 def test_emotion_cli_with_head_json_srt_and_refusals(emotion_head, trained, dataset):
-    import typer
     from typer.testing import CliRunner
 
-    from vidmm._cli.emotion_cmd import emotion
+    from vidmm._cli.app import build_app
 
-    app = typer.Typer()
-    app.command("emotion")(emotion)
-    app.command("other")(lambda: None)
+    app = build_app()
     clip = next(s for s in dataset[1] if s.label == "applause").path
     r = CliRunner().invoke(app, ["emotion", clip, "--head", str(emotion_head), "--json"])
     assert r.exit_code == 0, r.output

@@ -19,6 +19,7 @@ import numpy as np
 
 from .cache import make_key
 from .models.audio_events import AudioEvents
+from .models.mini_xception import LABELS as EXPRESSIONS
 
 FACES_VERSION = "faces-v2"
 SOUNDS_VERSION = "yamnet-v1"
@@ -90,7 +91,7 @@ def faces(extractor, path: str, detector, sampling=None, expression=None) -> Fac
             probs.extend(expression.classify(f.image, found))
     out = FaceFrames(np.array(times, np.float64), np.array(heights, np.int32), np.array(frame, np.int64),
                      np.array(boxes, np.float32).reshape(-1, 4), np.array(scores, np.float32),
-                     None if expression is None else np.array(probs, np.float32).reshape(len(frame), -1))
+                     None if expression is None else np.array(probs, np.float32).reshape(len(frame), len(EXPRESSIONS)))
     arrays = {"times": out.times, "heights": out.heights, "frame": out.frame, "boxes": out.boxes,
               "scores": out.scores}
     if out.probs is not None:

@@ -31,7 +31,6 @@ COMMANDS = [
 #: The module of vidmm._cli holding each built-in task's ``render_table(result)`` (people's view).
 RENDERERS = {"caption": "caption_cmd", "ask": "ask_cmd", "info": "info_cmd", "scene": "scene_cmd",
              "emotion": "emotion_cmd", "transcribe": "transcribe_cmd", "search": "search_cmd"}
-LEGACY = ("emotion",)
 
 FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
 
@@ -101,9 +100,6 @@ def build_app():
         if name in registered:
             module = importlib.import_module(f".{RENDERERS[name]}", __package__) if name in RENDERERS else None
             app.command(name)(task_command(name, getattr(module, "render_table", None)))
-        elif name in LEGACY:  # TEMPORARY: commands not yet moved onto the task registry
-            module = importlib.import_module(f".{name}_cmd", __package__)
-            app.command(name)(getattr(module, name))
     for name in registered:
         if name not in RENDERERS:
             app.command(name)(task_command(name))

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import UsageError
+from ..errors import ModelFileError, ModelMissingError, UsageError
 from . import common
 
 _PER_FILE = ("json", "srt", "vtt", "txt")
@@ -193,13 +193,10 @@ def task_command(name: str, render=None, input_help: str = "Media files (videos,
     def command(**kw) -> None:
         first = kw.pop("inputs", None) or [kw.pop("input_")]
         out = Output(kw.pop("json_out"), kw.pop("fmt"), kw.pop("output_dir"))
-        try:
+        try:  # a bad option (exit 2) or a missing or wrong head (exit 4): one line before any file
             opts = task.options(kw)
-        except UsageError as err:
-            raise common.fail(err) from None
-        try:
             code = run(task, list(first), opts, out, render)
-        except UsageError as err:
+        except (UsageError, ModelMissingError, ModelFileError) as err:
             raise common.fail(err) from None
         raise typer.Exit(code)
 

@@ -75,9 +75,6 @@ CUE_AROUSAL = {"laughter": 0.7, "shouting": 0.9, "crying": 0.5, "applause": 0.6,
 DEFAULT_FPS = 2.0
 DEFAULT_MAX_FRAMES = 60
 DEFAULT_SEGMENT_S = 3.0
-# Short side of the frames faces are found in. Measured (benchmarks/emotion.py): YuNet found all 80
-# visible faces at 360, 288 and 240 px, at 23, 36 and 50 frames/s; 240 also kept 6/6 labelled faces.
-FRAME_SIZE = 240
 MIN_SEGMENT_S = 0.5
 
 
@@ -333,24 +330,24 @@ def _face_weight(score: float, box) -> float:
     return float(score) * min(1.0, max(height, 0.0) / 48.0)
 
 
-def analyze_faces(frames, models: EmotionModels) -> tuple[list[FaceObservation], list[float], list[int]]:
-    """Faces and expression probabilities on each sampled frame, with track ids.
+def analyze_faces(path: str, extractor, sampling, models: EmotionModels
+                  ) -> tuple[list[FaceObservation], list[float], list[int]]:
+    """Faces and expression probabilities on each sampled frame (the extractor's cached face channel),
+    with IoU track ids. Returns (observations, frame times, faces per frame)."""
+    from ..models.faces import Face, IoUTracker
 
-    Returns (observations, frame times, faces per frame)."""
-    from ..models.faces import IoUTracker
-
+    found = extractor.faces(path, models.detector, sampling, models.expression)
     tracker = IoUTracker()
     obs: list[FaceObservation] = []
-    times, counts = [], []
-    for fr in frames:
-        faces = tracker.update(models.detector.detect(fr.image))
-        probs = models.expression.classify(fr.image, faces) if faces else np.zeros((0, len(LABELS)))
-        for f, p in zip(faces, probs):
-            obs.append(FaceObservation(fr.seconds, int(f.track), tuple(float(v) for v in f.box), float(f.score),
-                                       np.asarray(p, np.float64)))
-        times.append(fr.seconds)
+    counts = []
+    for i, t in enumerate(found.times):
+        idx = found.faces_on(i)
+        faces = tracker.update([Face(tuple(float(v) for v in found.boxes[k]), float(found.scores[k])) for k in idx])
+        for k, f in zip(idx, faces):
+            obs.append(FaceObservation(float(t), int(f.track), f.box, f.score,
+                                       np.asarray(found.probs[k], np.float64)))
         counts.append(len(faces))
-    return obs, times, counts
+    return obs, [float(t) for t in found.times], counts
 
 
 def _tracks(obs: list[FaceObservation], min_frames: int = 2) -> tuple[list[FaceTrack], dict[int, int]]:
@@ -478,10 +475,9 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
 
     # Faces
     obs, frame_times, frame_counts = [], [], []
-    if info.has_video and info.kind != "image":
-        n = int(np.clip(round(duration * fps), 1, max_frames)) if duration > 0 else 1
-        frames = extractor.frames(path, Sampling.uniform(n), size=FRAME_SIZE)
-        obs, frame_times, frame_counts = analyze_faces(frames, models)
+    if info.has_video:  # a photo is one frame
+        n = int(np.clip(round(duration * fps), 1, max_frames)) if duration > 0 and info.kind != "image" else 1
+        obs, frame_times, frame_counts = analyze_faces(path, extractor, Sampling.uniform(n), models)
         modalities["visual"] = "present" if obs else f"absent: no face in {len(frame_times)} sampled frames"
     else:
         modalities["visual"] = "absent: no video"
@@ -491,7 +487,7 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
     samples = extractor.audio(path) if info.has_audio else None
     events, feats, speech = None, None, []
     if samples is not None and len(samples) > 0:
-        events = models.yamnet.events(samples)
+        events = extractor.sounds(path, models.yamnet)  # YAMNet per window, cached
         speech = speech_spans_from_cues(events.times, events.cues()["speech"], events.window_s,
                                         duration or len(samples) / 16000)
         feats = extractor.audio_features(path) if speech else None

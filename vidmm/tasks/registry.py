@@ -52,13 +52,7 @@ def _load_plugins() -> None:
         return
     _loaded = True
     for name in BUILTIN:
-        try:  # TEMPORARY while the built-in tasks move to plugins: skip the ones not written yet
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-            continue
-        module.register_tasks(register)
+        importlib.import_module(name).register_tasks(register)
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):

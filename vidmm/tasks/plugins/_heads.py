@@ -21,3 +21,16 @@ def trained_head(head, task: str):
     if key not in _loaded:
         _loaded[key] = load_head(head, task=task)
     return _loaded[key]
+
+
+def hashed_head(hashed: dict) -> dict:
+    """A resume key's ``head``: the content of the head's folder (a retrained head is another result); no
+    head leaves the key as it was before heads existed, so old logs still resume."""
+    if hashed.get("head"):
+        from ...fusion.store import resolve_head
+        from ..base import file_digest
+
+        hashed["head"] = file_digest(resolve_head(hashed["head"]))
+    else:
+        hashed.pop("head", None)
+    return hashed

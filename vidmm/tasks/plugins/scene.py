@@ -7,7 +7,7 @@ import dataclasses
 
 from ...errors import UsageError
 from ..base import Needs, Task, VisualOptions, file_digest, opt
-from ._heads import trained_head
+from ._heads import hashed_head, trained_head
 
 
 @dataclasses.dataclass
@@ -72,13 +72,7 @@ class SceneTask(Task):
         out = super().hashed(opts)
         if out.get("labels_file"):
             out["labels_file"] = file_digest(out["labels_file"])
-        if out.get("head"):
-            from ...fusion.store import resolve_head
-
-            out["head"] = file_digest(resolve_head(out["head"]))
-        else:  # no head: the same hash as before heads existed (old logs still resume)
-            out.pop("head", None)
-        return out
+        return hashed_head(out)
 
     def load(self, extractor, opts) -> SceneState:
         if opts.head is not None:
