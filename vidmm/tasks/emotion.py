@@ -2,54 +2,32 @@
 
 Pipeline (one way, each step a module):
 
-    sampled frames (Extractor.frames) -> faces (vidmm.models.faces, IoU tracks)
-        -> expression probabilities per face (vidmm.models.expression, FER2013 7 classes)
-    audio (Extractor.audio) -> YAMNet windows (vidmm.models.audio_events) -> vocal cues
+    sampled frames -> faces and their expressions (the Extractor's face channel: YuNet, IoU tracks,
+        mini-Xception FER2013 7 classes)
+    audio -> YAMNet windows (the Extractor's sound channel) -> vocal cues
         -> prosody on speech windows (Extractor.audio_features: librosa pitch, energy, onsets, pauses)
     -> segments (fixed windows whose edges snap to speech spans) -> per-segment fusion -> overall
 
-Evidence per segment and modality:
-
-- visual: the mean of the faces' expression probabilities, each face weighted by its detection score
-  and size (a 20 px face is a 64x64 crop of mostly blur); strength ``e_v`` = share of the segment's
-  sampled frames that show a face.
-- vocal: affect cues map to emotions (``CUE_EMOTIONS``: laughter -> happy, crying -> sad, shouting ->
-  angry/fear/surprise, sighs -> sad/neutral, applause/cheering -> happy/surprise); plain speech is weak
-  evidence for neutral. Strength ``e_a`` = the cue mass, capped at 1. Music and silence carry no vote.
-  No small, permissively licensed speech-emotion model exists (see ../shared/models/README.md), so this
-  map is a prior, not a learned model; prosody is reported beside it and feeds the arousal estimate.
-
-Late fusion: ``p = normalise(w_v * e_v * p_v + w_a * e_a * p_a)``, each modality's contribution being
-its share ``w * e`` of the sum. The weights (``FUSION_WEIGHTS``) are each modality's measured
-reliability as Cohen's kappa, (accuracy - chance) / (1 - chance):
-
-- visual 0.60: mini-Xception's 66 % on FER2013 (7 classes) upstream; on the 6 labelled photos here it
-  scored 6/6, too few to move the estimate.
-- vocal 0.44: YAMNet's cue per window was right in 138/154 windows (0.90, 10 cues, kappa 0.88) on the
-  labelled audio of ../shared/media (4 speech files, applause, 2 music clips, silence), halved because
-  the cue -> emotion map above is an unmeasured prior (no clip with labelled vocal emotion exists here).
-
-The fusion head of the fusion issue replaces these weights once it is trained on labelled clips.
-
-Measured with benchmarks/emotion.py (2 cores, other jobs running): the 6 labelled faces made into clips
-6/6 (chance 1/7); birthday.mp4 happy in every segment; detection + expression 20 frames/s; YAMNet
-~100 s of audio per second; a 60 s clip end to end 2.7-4.3 s against 0.9-1.2 s to decode its sampled
-frames and audio (3.0x on a quiet machine, 3.7x under load; the target is 3x).
-A clip without faces is answered from the voice alone and says so; without audio, from faces alone;
-with neither, the answer is "no evidence" (label None), never an invented label.
+Per segment and modality: visual evidence is the faces' expression probabilities weighted by detection
+score and size, with strength = the share of sampled frames showing a face; vocal evidence maps affect
+cues to emotions (``CUE_EMOTIONS``), strength = the cue mass. Late fusion:
+``p = normalise(w_v * e_v * p_v + w_a * e_a * p_a)`` with ``FUSION_WEIGHTS``. A photo is one frame (faces
+only); an audio file has the voice only; with neither, the answer is "no evidence" (label None), never an
+invented label. A trained head (``head=``) replaces all of this: tasks/emotion_head.py. Where the weights
+come from and how well it does on the labelled media: docs/emotion.md.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._version import __version__
 from ..models.expression import LABELS
+from .emotion_result import EmotionResult, EmotionSegment, Evidence, FaceObservation, FaceTrack, _get
 
 FUSION_WEIGHTS = {"visual": 0.60, "vocal": 0.44}
 #: Vocal cue -> emotion distribution (a prior; see the module docstring).
@@ -76,177 +54,6 @@ DEFAULT_FPS = 2.0
 DEFAULT_MAX_FRAMES = 60
 DEFAULT_SEGMENT_S = 3.0
 MIN_SEGMENT_S = 0.5
-
-
-# ---------------------------------------------------------------------------------------------
-# Result types
-
-
-def _probs_dict(p: np.ndarray | None, names: Sequence[str] = LABELS) -> dict[str, float]:
-    if p is None:
-        return {}
-    return {lab: round(float(v), 4) for lab, v in zip(names, p)}
-
-
-@dataclass
-class FaceObservation:
-    time: float
-    track: int
-    box: tuple[float, float, float, float]
-    score: float
-    probs: np.ndarray  # (7,)
-
-    def to_dict(self) -> dict:
-        return {"time": round(self.time, 3), "face": self.track, "box": [round(float(v), 1) for v in self.box],
-                "score": round(self.score, 3), "label": LABELS[int(self.probs.argmax())],
-                "scores": _probs_dict(self.probs)}
-
-
-@dataclass
-class FaceTrack:
-    """One person's face followed across frames ("face 1", "face 2", ...)."""
-
-    face: int
-    first: float
-    last: float
-    frames: int
-    probs: np.ndarray
-
-    @property
-    def label(self) -> str:
-        return LABELS[int(self.probs.argmax())]
-
-    def to_dict(self) -> dict:
-        return {"face": self.face, "start": round(self.first, 3), "end": round(self.last, 3), "frames": self.frames,
-                "label": self.label, "score": round(float(self.probs.max()), 4), "scores": _probs_dict(self.probs)}
-
-
-@dataclass
-class Evidence:
-    """One modality's view of a segment: its distribution, strength in [0, 1] and share of the fusion."""
-
-    probs: np.ndarray | None
-    strength: float
-    contribution: float = 0.0
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str | None:
-        return None if self.probs is None or self.strength <= 0 else LABELS[int(self.probs.argmax())]
-
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {"label": self.label, "strength": round(self.strength, 3),
-                             "contribution": round(self.contribution, 3)}
-        if self.probs is not None and self.strength > 0:
-            d["score"] = round(float(self.probs.max()), 4)
-            d["scores"] = _probs_dict(self.probs)
-        d.update(self.detail)
-        return d
-
-
-@dataclass
-class EmotionSegment:
-    start: float
-    end: float
-    speech: bool
-    label: str | None
-    score: float
-    probs: np.ndarray | None
-    visual: Evidence | None  # None: no video or no sampled frame in the segment
-    vocal: Evidence | None  # None: no audio
-    faces: list[int] = field(default_factory=list)
-    text: str | None = None
-    names: tuple[str, ...] = LABELS  # the labels ``probs`` is over (a trained head's own labels)
-    frames: list[dict] | None = None  # a trained head: the frames that drove the label [{"time", "weight"}]
-    shares: dict[str, float] | None = None  # a trained head: each modality's share (visual, audio[, text])
-
-    @property
-    def duration(self) -> float:
-        return max(self.end - self.start, 0.0)
-
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3),
-                             "emotion": {"label": self.label, "score": round(self.score, 4),
-                                         "scores": _probs_dict(self.probs, self.names)},
-                             "speech": self.speech, "faces": self.faces,
-                             "visual": self.visual.to_dict() if self.visual else None,
-                             "vocal": self.vocal.to_dict() if self.vocal else None}
-        if self.frames is not None:
-            d["frames"] = self.frames
-        if self.shares is not None:
-            d["modalities"] = self.shares
-        if self.text:
-            d["text"] = self.text
-        return d
-
-    def caption(self) -> str:
-        """One subtitle line: the label, its score and where it came from."""
-        if self.label is None:
-            return "no evidence"
-        if self.frames is not None:  # a trained head: its modality shares
-            shares = [f"{n} {100 * v:.0f}%" for n, v in (self.shares or {}).items() if v > 0.005]
-            return f"{self.label} {self.score:.2f}" + (f" ({'; '.join(shares)})" if shares else "")
-        parts = []
-        if self.visual and self.visual.contribution > 0:
-            who = ", ".join(f"face {f}" for f in self.faces) or "faces"
-            parts.append(f"{who} {self.visual.label} {100 * self.visual.contribution:.0f}%")
-        if self.vocal and self.vocal.contribution > 0:
-            cue = self.vocal.detail.get("cue") or "voice"
-            parts.append(f"{cue} {100 * self.vocal.contribution:.0f}%")
-        return f"{self.label} {self.score:.2f}" + (f" ({'; '.join(parts)})" if parts else "")
-
-
-@dataclass
-class EmotionResult:
-    file: str
-    duration: float
-    label: str | None
-    score: float
-    probs: np.ndarray | None
-    evidence: str  # "faces+voice" | "faces" | "voice" | "none"
-    segments: list[EmotionSegment]
-    tracks: list[FaceTrack]
-    observations: list[FaceObservation]
-    frames: int
-    frames_with_faces: int
-    max_faces: int
-    modalities: dict[str, str]
-    arousal: float | None
-    valence: float | None
-    prosody: dict[str, float] | None
-    cues: dict[str, float]
-    models: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-    transcript: list[dict] | None = None
-    elapsed_s: float = 0.0
-    names: tuple[str, ...] = LABELS
-    head: dict | None = None  # a trained head: name, strategy, labels, explanation of the overall label
-
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {
-            "vidmm": __version__, "task": "emotion", "file": self.file, "duration": round(self.duration, 3),
-            "models": self.models,
-            "emotion": {"label": self.label, "score": round(self.score, 4),
-                        "scores": _probs_dict(self.probs, self.names), "evidence": self.evidence},
-            "arousal_valence": None if self.arousal is None else
-            {"arousal": round(self.arousal, 3), "valence": round(self.valence, 3)},
-            "faces": {"count": len(self.tracks), "max_in_frame": self.max_faces, "frames": self.frames,
-                      "frames_with_faces": self.frames_with_faces,
-                      "tracks": [t.to_dict() for t in self.tracks]},
-            "voice": {"cues": {k: round(v, 3) for k, v in self.cues.items()},
-                      "prosody": None if self.prosody is None else {k: round(v, 3) for k, v in self.prosody.items()}},
-            "modalities": self.modalities,
-            "segments": [s.to_dict() for s in self.segments],
-        }
-        if self.head is not None:  # the head sees backbone frames and audio features, not faces or cues
-            d["faces"] = d["voice"] = None
-            d["head"] = self.head
-        if self.transcript:
-            d["transcript"] = self.transcript
-        if self.notes:
-            d["notes"] = self.notes
-        d["elapsed_s"] = round(self.elapsed_s, 3)
-        return d
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,6 +272,8 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
     from ..media.frames import Sampling
 
     if head is not None:
+        from .emotion_head import analyze_with_head
+
         return analyze_with_head(path, extractor, head, segment_s=segment_s, transcript=transcript)
     t0 = time.perf_counter()
     weights = weights or FUSION_WEIGHTS
@@ -586,81 +395,3 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
         transcript=[{"start": round(_get(s, "start"), 3), "end": round(_get(s, "end"), 3),
                      "text": str(_get(s, "text")).strip()} for s in transcript] if transcript else None,
         elapsed_s=time.perf_counter() - t0)
-
-
-def _get(obj, key):
-    return obj[key] if isinstance(obj, dict) else getattr(obj, key)
-
-
-def _head_evidence(pred, has_audio: bool) -> tuple[Evidence, Evidence | None]:
-    """A head's modality shares as the segment's visual and audio evidence (no per-modality label)."""
-    visual = Evidence(None, 1.0, pred.modalities["visual"])
-    vocal = Evidence(None, 1.0, pred.modalities["audio"]) if has_audio else None
-    return visual, vocal
-
-
-def analyze_with_head(path: str, extractor, head, segment_s: float = DEFAULT_SEGMENT_S,
-                      transcript: Sequence | None = None) -> EmotionResult:
-    """Emotion of one file from a trained fusion head (`vidmm train --task emotion`).
-
-    The head sees what it was trained on: the backbone's frame embeddings and the audio features of the
-    shared Extractor (cached), not faces or YAMNet cues. The overall label is the head on the whole clip
-    (its training input); the timeline is the head on each ``segment_s`` window (its frames and audio
-    windows; a window without a sampled frame uses the nearest one). Each result names its top frames and
-    the modality shares that drove it. Arousal/valence come from the circumplex when every label of the
-    head is one of the seven FER classes, else they are None."""
-    from ..errors import InputError
-
-    t0 = time.perf_counter()
-    head.check_task("emotion")
-    head.check_backbone(extractor.backbone.fingerprint)
-    extractor = head.extractor_for(extractor)
-    info = extractor.probe(path)
-    if info.kind == "image" or not info.has_video:
-        raise InputError("has no video stream", path=path,
-                         hint="a trained head needs video frames; run `vidmm emotion` without --head")
-    names = tuple(head.labels)
-    whole = head.inputs(path, extractor)  # with transcript tokens when the head reads text
-    overall = head.explain_inputs([whole])[0]
-    duration = float(info.duration or (whole.times[-1] if len(whole.times) else 0.0))
-    segs: list[EmotionSegment] = []
-    for a, b, _ in make_segments(duration, [], segment_s):
-        pred = head.explain_span(path, extractor, a, b)
-        visual, vocal = _head_evidence(pred, pred.has_audio)
-        probs = np.array([pred.scores[n] for n in names])
-        segs.append(EmotionSegment(a, b, False, pred.label, pred.score, probs, visual, vocal, names=names,
-                                   frames=pred.frames, shares=pred.modalities))
-    for said in transcript or []:
-        a, b = _get(said, "start"), _get(said, "end")
-        overlaps = [min(b, s.end) - max(a, s.start) for s in segs]
-        if segs and max(overlaps) > 0:
-            seg = segs[int(np.argmax(overlaps))]
-            seg.text = " ".join(x for x in (seg.text, str(_get(said, "text")).strip()) if x)
-    probs = np.array([overall.scores[n] for n in names])
-    arousal = valence = None
-    if all(n in CIRCUMPLEX for n in names):
-        valence = float(sum(p * CIRCUMPLEX[n][0] for p, n in zip(probs, names)))
-        arousal = float(sum(p * CIRCUMPLEX[n][1] for p, n in zip(probs, names)))
-    has_audio = whole.has_audio
-    modalities = {"visual": "present (backbone frame embeddings)",
-                  "vocal": "present (audio features)" if has_audio else
-                  ("absent: no audio track (masked)" if not info.has_audio else "absent: empty audio (masked)")}
-    if head.uses_text:
-        modalities["text"] = "present (transcript)" if whole.has_text else "absent: no speech (masked)"
-    card = head.config.get("card") or {}
-    notes = [f"trained head {head.name}: faces and voice cues are not analysed; the label is the head's, "
-             "from frame embeddings and audio features" + (" and the transcript" if head.uses_text else "")]
-    if card.get("trust"):
-        notes.append(f"head model card: {card['trust']}" + (f" ({card['reason']})" if card.get("reason") else ""))
-    return EmotionResult(
-        file=str(path), duration=duration, label=overall.label, score=overall.score, probs=probs,
-        evidence="+".join(["frames"] + ["audio"] * has_audio + ["text"] * whole.has_text), segments=segs, tracks=[], observations=[],
-        frames=len(whole.frames), frames_with_faces=0, max_faces=0, modalities=modalities, arousal=arousal,
-        valence=valence, prosody=None, cues={},
-        models={"backbone": extractor.backbone.fingerprint, "head": head.name, "fusion": f"trained head ({head.strategy})"},
-        notes=notes,
-        transcript=[{"start": round(_get(s, "start"), 3), "end": round(_get(s, "end"), 3),
-                     "text": str(_get(s, "text")).strip()} for s in transcript] if transcript else None,
-        elapsed_s=time.perf_counter() - t0, names=names,
-        head={"name": head.name, "path": head.path, "strategy": head.strategy, "task": head.task,
-              "labels": list(names), "explanation": overall.to_dict()["explanation"]})
