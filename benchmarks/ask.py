@@ -56,7 +56,7 @@ def latency(seconds: int) -> dict:
         models = AskModels(ex)
         t = time.perf_counter()
         _ = ex.backbone
-        _ = models.concepts
+        _ = models.get("concepts")
         out["model_load_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         shots = ex.shots(clip)
@@ -69,7 +69,7 @@ def latency(seconds: int) -> dict:
         # the real thing, on an empty cache: first question, then others on the same clip
         ex = Extractor(cache=Cache(os.path.join(tmp, "fresh")))
         models2 = AskModels(ex)
-        models2._concepts = models.concepts
+        models2._concepts = models.get("concepts")
         runs = []
         for q in ("what is happening in the video?", "where is this?", "is there a dog?",
                   "how many people are there?", "when does the dog appear?"):
@@ -112,8 +112,8 @@ def calibrate() -> dict:
     zp, za = [], []
     for name, things in PRESENT.items():
         fe = ex.frame_embeddings(str(MEDIA / name))
-        zp += [thing_z(fe.vectors, t, models.concepts, ex.backbone, fe.shot)[0] for t in things]
-        za += [thing_z(fe.vectors, str(t), models.concepts, ex.backbone, fe.shot)[0]
+        zp += [thing_z(fe.vectors, t, models.get("concepts"), ex.backbone, fe.shot)[0] for t in things]
+        za += [thing_z(fe.vectors, str(t), models.get("concepts"), ex.backbone, fe.shot)[0]
                for t in rng.choice(ABSENT, 3, replace=False)]
     zp, za = np.array(zp), np.array(za)
     yes = {str(t): {"present_yes": int((zp >= t).sum()), "absent_no": int((za < t).sum()),

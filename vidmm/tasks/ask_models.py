@@ -50,27 +50,6 @@ class AskModels:
         """The model ``name`` if it is loaded, else None (nothing is loaded)."""
         return self._models.get(name)
 
-    # The common ones as attributes.
-    @property
-    def concepts(self) -> ev.Concepts:
-        return self.get("concepts")
-
-    @property
-    def detector(self):
-        return self.get("detector")
-
-    @property
-    def yamnet(self):
-        return self.get("yamnet")
-
-    @property
-    def speech(self):
-        return self.get("speech")
-
-    @property
-    def emotion(self):
-        return self.get("emotion")
-
     def names(self, used) -> dict:
         """The result's ``models``: name of each model in ``used`` (model names as in NAMES, or "backbone")."""
         out: dict[str, Any] = {}

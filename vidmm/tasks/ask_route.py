@@ -42,26 +42,25 @@ def clean(q: str) -> str:
     return " ".join(re.sub(r"[?!.]+$", "", q.strip().lower()).replace("’", "'").split())
 
 
+#: "what is he doing?" names a person, not speech, though "he" may be "saying" nothing.
+_DOING = re.compile(r"\bwhat (\w+ )?(is|are) (he|she|they|the \w+) (doing|wearing)\b")
+
+
+def _speech(q: str) -> bool:
+    return bool(SPEECH.search(q)) and not _DOING.search(q)
+
+
+#: (test, type), checked in this order; the first that matches routes the question.
+ROUTES = (
+    (TIME.search, "time"), (_speech, "speech"), (COUNT.search, "count"), (EMOTION.search, "emotion"),
+    (SOUND.search, "sound"), (YESNO.search, "yesno"), (_PLACE.search, "place"), (_ACTION.search, "action"),
+)
+
+
 def route(question: str) -> str:
-    """The question's type, one of QUESTION_TYPES (rules, checked in this order)."""
+    """The question's type, one of QUESTION_TYPES: the first of ROUTES that matches, else "object"."""
     q = clean(question)
-    if TIME.search(q):
-        return "time"
-    if SPEECH.search(q) and not re.search(r"\bwhat (\w+ )?(is|are) (he|she|they|the \w+) (doing|wearing)\b", q):
-        return "speech"
-    if COUNT.search(q):
-        return "count"
-    if EMOTION.search(q):
-        return "emotion"
-    if SOUND.search(q):
-        return "sound"
-    if YESNO.search(q):
-        return "yesno"
-    if _PLACE.search(q):
-        return "place"
-    if _ACTION.search(q):
-        return "action"
-    return "object"
+    return next((kind for test, kind in ROUTES if test(q)), "object")
 
 
 def target_of(question: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any, ClassVar, Protocol
 from ..errors import InputError, ModelMissingError, UsageError
 
 MEDIA_KINDS = ("video", "image", "audio")
+ANY_KIND = frozenset(MEDIA_KINDS)
 #: Every format a writer knows (vidmm.writers); a task lists the ones that make sense for it.
 ALL_FORMATS = ("json", "jsonl", "csv", "srt", "vtt", "txt")
 
@@ -226,7 +228,10 @@ def _kinds_text(kinds) -> str:
 
 
 def _coerce(name: str, value: Any, hint) -> Any:
-    """A text value (``vidmm batch --opt top_k=3``) as the option's type."""
+    """A text value (``vidmm batch --opt top_k=3``) as the option's type; a path as text (options cross
+    process boundaries as JSON)."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if not isinstance(value, str):
         return value
     kinds = [t for t in typing.get_args(hint) or (hint,) if t is not type(None)]

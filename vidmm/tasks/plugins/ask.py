@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import UsageError
-from ..base import Task, VisualOptions, opt
+from ..base import ANY_KIND, Task, VisualOptions, opt
 
 
 @dataclasses.dataclass
@@ -24,15 +24,13 @@ class AskTask(Task):
     summary = "Answer a question about a video: answer, confidence and the moment that shows it."
     Options = AskOptions
     positional = ("question",)
-    kinds = frozenset({"video", "image", "audio"})
+    kinds = ANY_KIND
     formats = ("json", "jsonl", "csv", "txt")
 
     def options(self, values=None, **kw):
         values = {**(values or {}), **kw}
         if isinstance(values.get("choices"), list | tuple):
             values["choices"] = "|".join(str(c) for c in values["choices"])
-        if values.get("models_dir") is not None:
-            values["models_dir"] = str(values["models_dir"])
         return super().options(values)
 
     def check(self, opts) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..base import Task, VisualOptions, opt
+from ..base import ALL_FORMATS, ANY_KIND, Task, VisualOptions, opt
 
 
 @dataclasses.dataclass
@@ -31,16 +31,9 @@ class CaptionTask(Task):
     name = "caption"
     summary = "One-sentence caption for the clip and one per shot, with sounds and speech."
     Options = CaptionOptions
-    kinds = frozenset({"video", "image", "audio"})
-    formats = ("json", "jsonl", "csv", "srt", "vtt", "txt")
+    kinds = ANY_KIND
+    formats = ALL_FORMATS
     timeline = "segments"
-    audio_inputs = True
-
-    def options(self, values=None, **kw):
-        values = {**(values or {}), **kw}
-        if values.get("models_dir") is not None:
-            values["models_dir"] = str(values["models_dir"])
-        return super().options(values)
 
     def load(self, extractor, opts):
         from ..caption import CaptionModels

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import UsageError
-from ..base import CommonOptions, Task, opt
+from ..base import ALL_FORMATS, ANY_KIND, CommonOptions, Task, opt
 from ._heads import trained_head
 
 
@@ -37,15 +37,9 @@ class EmotionTask(Task):
     name = "emotion"
     summary = "Overall emotion and a per-segment timeline, faces and voice fused."
     Options = EmotionOptions
-    kinds = frozenset({"video", "image", "audio"})
-    formats = ("json", "jsonl", "csv", "srt", "vtt", "txt")
+    kinds = ANY_KIND
+    formats = ALL_FORMATS
     timeline = "segments"
-
-    def options(self, values=None, **kw):
-        values = {**(values or {}), **kw}
-        if values.get("models_dir") is not None:
-            values["models_dir"] = str(values["models_dir"])
-        return super().options(values)
 
     def check(self, opts) -> None:
         super().check(opts)

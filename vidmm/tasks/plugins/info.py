@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from ..base import CommonOptions, Task
+from ..base import ANY_KIND, CommonOptions, Task
 
 
 @dataclasses.dataclass
@@ -27,7 +27,7 @@ class InfoTask(Task):
     name = "info"
     summary = "Probe: duration, fps, size, codecs, audio, rotation."
     Options = CommonOptions
-    kinds = frozenset({"video", "image", "audio"})
+    kinds = ANY_KIND
     uses_backbone = False
     loads_models = False
 

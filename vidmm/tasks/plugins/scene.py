@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import UsageError
-from ..base import Needs, Task, VisualOptions, file_digest, opt
+from ..base import ALL_FORMATS, Needs, Task, VisualOptions, file_digest, opt
 from ._heads import hashed_head, trained_head
 
 
@@ -39,15 +39,13 @@ class SceneTask(Task):
     name = "scene"
     summary = "Scene and action labels for the clip and each shot, zero-shot, any label set."
     Options = SceneOptions
-    formats = ("json", "jsonl", "csv", "srt", "vtt", "txt")
+    formats = ALL_FORMATS
     timeline = "segments"
 
     def options(self, values=None, **kw):
         values = {**(values or {}), **kw}
         if isinstance(values.get("labels"), list | tuple):
             values["labels"] = ",".join(values["labels"])
-        if values.get("labels_file") is not None:
-            values["labels_file"] = str(values["labels_file"])
         return super().options(values)
 
     def check(self, opts) -> None:

@@ -20,11 +20,9 @@ class SearchOptions(VisualOptions):
 class SearchTask(Task):
     """Rank the clips (and moments) of a folder by a text query."""
 
-    name = "search"
+    name, Options, positional = "search", SearchOptions, ("query",)
     summary = "Rank the clips (and moments) of a folder by a text query."
-    Options = SearchOptions
-    positional = ("query",)
-    folder_task = True
+    folder_task = True  # batch refuses it: one folder is one ranking
     formats = ("json", "jsonl", "csv", "txt")
 
     def check(self, opts) -> None:

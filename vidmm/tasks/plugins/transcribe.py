@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from ...errors import UsageError
-from ..base import CommonOptions, Task, opt
+from ..base import ALL_FORMATS, CommonOptions, Task, opt
 
 CHANNELS = ("auto", "mix", "split")
 
@@ -33,7 +33,7 @@ class TranscribeTask(Task):
     summary = "Speech to text (txt/srt/vtt/json), with word timestamps."
     Options = TranscribeOptions
     kinds = frozenset({"video", "audio"})
-    formats = ("json", "jsonl", "csv", "srt", "vtt", "txt")
+    formats = ALL_FORMATS
     timeline = "transcript"
     uses_backbone = False
     default_file_format = "srt"
