@@ -6,41 +6,13 @@
 
 Scores sum to one over the label set, so they say which label fits *best*, not whether any fits. That is
 the job of "none of these": the best label's pooled similarity is compared with the similarities of the
-927 built-in vocabulary labels on the same frames (a z-score). A label that fits stands out from that
-crowd; when even the best of the user's labels does not, the result says "none of these".
+built-in vocabulary labels on the same frames (a z-score, ``match_z``); below a threshold that follows
+the number of labels (``none_threshold``) the result says "none of these".
 
-Measured on the 13 labelled video clips of ../shared/media with the embedded default backbone (each clip
-scored against all 13 labels together; reproduce with ``python benchmarks/scene.py --calibrate``):
-  * temperature: cross-entropy of the true label vs softmax scale: 5 -> 2.10, 8 -> 1.97, 10 -> 1.94,
-    11 -> 1.95, 12 -> 1.96, 15 -> 2.04, 30 -> 2.87 (uniform guessing: ln 13 = 2.56). So 11, not the
-    backbone's per-frame 30, which is over-confident once frames are pooled.
-  * pooling: mean alone vs mean + attention (MIX 0.5, ATTN_SCALE 20): top-1 5/13 both, top-3 9/13 vs
-    10/13, cross-entropy 1.97 vs 1.94; attention alone 6/13, 9/13. Small gains on 13 clips, but the
-    attention is what --explain reports.
-  * "none of these": z of the best label in a set of 13 that holds the true label, vs z of the best of
-    13 labels drawn from 30 that fit none of the clips ("underwater coral reef", "rocket launch", ...);
-    reference labels embedded with one template ("a video of {}.", 4x cheaper than the full ensemble and
-    separating as well). Right sets: 10th percentile 1.40, median 2.47; foreign sets: median 1.53.
-    Threshold 1.40 keeps 92% of the right label sets and flags 47% of the foreign ones (balanced accuracy
-    0.70). For a single label (true label alone vs one foreign label) the best threshold is 0.88 (keeps
-    69%, flags 85%); between 1 and 13 labels the threshold follows log(M). With 13 positives these
-    thresholds move by a few tenths when the frame sampling changes, and the default backbone separates
-    the two cases only moderately: treat "none of these" as a hint (a CLIP backbone does better).
-
-Sounds (``--sound-weight W``, off by default): a label whose text lies close to YAMNet class names (cosine
->= SOUND_MATCH with the backbone's text encoder, e.g. "audience applauding a stage performance" -> Applause,
-"man performing spoken word into a microphone" -> Speech, "dog riding a skateboard" -> Skateboard) gets W
-times the mean YAMNet score of that class over the shot added to its pooled score. Measured on the 13
-labelled clips (7 with sound; ``python benchmarks/scene.py --calibrate-audio``), top-1/top-3 with match
-0.6: W 0 -> 5/13, 10/13; W 0.02 and 0.05 -> the same (nothing changes rank); W 0.1, 0.2, 0.3 -> 4/13,
-10/13 (one clip with sound loses its top-1), cross-entropy 1.944 -> 1.951, 1.986, 2.045. Match 0.55 and
-0.65 give the same; 0.7 matches only "shooting basketball" and "drinking water" (no effect). So sound
-does not help these labels and stays off; without YAMNet (or a sound track) the frames alone answer and
-``models.unavailable`` says why. "None of these" is always decided on the frames.
-
-Trained heads (``--head``, the fusion issue) plug in through ``head=``: an object with ``labels`` and
-``predict(shot_vectors) -> (S, M) probabilities`` replaces the zero-shot scoring; everything else (shots,
-pooling, overall, output) stays.
+``sound_weight`` > 0 lets YAMNet's score for the classes a label is about (``SoundLabels``) join its
+pooled score (off by default). A trained head (``head=``) replaces the zero-shot scoring; shots,
+pooling, overall and output stay. How the temperature, the thresholds and the sound weight were
+measured on the labelled clips, and the commands that reproduce them: docs/scene.md.
 """
 
 from __future__ import annotations

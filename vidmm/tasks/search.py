@@ -16,11 +16,8 @@ size and mtime with the index. New or changed clips are embedded, vanished ones 
 failed are retried only once they change. Without changes the index is just read.
 
 Scores are cosine similarities of the query's text embedding with the pooled frame embeddings (mean +
-attention by similarity, as in `scene`). Measured on the 13 labelled clips of ../shared/media with the
-default backbone (each clip's label as the query, ranked among all 13): the described clip comes first
-for 5 of 13 queries and in the top 3 for 9 of 13 (chance: 1 and 3). Clip-level pooling; ranking clips
-by their best shot, or z-normalising scores against the reference vocabulary, did no better (3-5 first,
-9-10 in the top 3).
+attention by similarity, as in `scene`), clips ranked by their pooled score. How often the described
+clip comes first on the labelled clips, and the alternatives that did no better: docs/search.md.
 """
 
 from __future__ import annotations
