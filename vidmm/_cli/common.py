@@ -137,7 +137,7 @@ class StdoutError(VidmmError):
 
 def write_file(text: str, path) -> str:
     """Write a whole output file or nothing (atomically); returns its path."""
-    from ..batch.log import atomic_write_text
+    from ..fileio import atomic_write_text
 
     atomic_write_text(path, text)
     return str(path)

@@ -78,10 +78,14 @@ def file_digest(path) -> str:
     head in the same folder is another result for batch's resume key."""
     import hashlib
 
-    h, p = hashlib.sha256(), Path(path)
-    for f in sorted(p.iterdir()) if p.is_dir() else [p]:
-        if f.is_file():
-            h.update(f.read_bytes())
+    from ..fileio import sha256_file
+
+    p = Path(path)
+    if not p.is_dir():
+        return "sha256:" + sha256_file(p)[:16]
+    h = hashlib.sha256()
+    for f in sorted(x for x in p.iterdir() if x.is_file()):
+        h.update(f"{f.name}:{sha256_file(f)}\n".encode())
     return "sha256:" + h.hexdigest()[:16]
 
 

@@ -22,11 +22,9 @@ clip comes first on the labelled clips, and the alternatives that did no better:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ import numpy as np
 
 from ..cache import make_key
 from ..errors import InputError, UsageError, VidmmError
+from ..fileio import atomic_write
 from ..media.kinds import extensions
 from .zeroshot import ATTN_SCALE, MIX, pool_groups
 
@@ -134,8 +133,9 @@ class FolderIndex:
                   "shot_end": self.shot_end, "generation": np.array([gen], np.int64)}
         meta = {"version": INDEX_VERSION, "folder": self.folder, "backbone": self.fingerprint,
                 "generation": gen, "clips": [c.to_json() for c in self.clips]}
-        _atomic_write(path / "index.npz", lambda f: np.savez(f, **arrays))
-        _atomic_write(path / "index.json", lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()))
+        atomic_write(path / "index.npz", lambda f: np.savez(f, **arrays), durable=False)
+        atomic_write(path / "index.json", lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode()),
+                     durable=False)
         self.path = path
 
     @classmethod
@@ -154,18 +154,6 @@ class FolderIndex:
                   arrays["vectors"], arrays["times"], arrays["frame_clip"], arrays["frame_shot"],
                   arrays["shot_clip"], arrays["shot_start"], arrays["shot_end"], path)
         return idx
-
-
-def _atomic_write(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def list_videos(folder: Path) -> list[tuple[str, os.stat_result]]:
