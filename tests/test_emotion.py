@@ -197,3 +197,20 @@ def test_transcript_text_goes_to_the_segment_it_overlaps_most(models):
     texts = [s.text for s in res.segments]
     assert texts.count("first words") == 1 and texts.count("later") == 1
     assert res.to_dict()["transcript"][0]["text"] == "first words"
+
+
+def test_faces_found_without_expressions_do_not_stand_in_for_faces_with_them(models, tmp_path):
+    """The face channel's cache tells a run with an expression model from one without: another task's
+    faces (no expressions) on the same frames must not reach emotion without its probabilities."""
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.media.frames import Sampling
+    from vidmm.tasks.emotion import analyze
+
+    ex = Extractor(cache=Cache(tmp_path / "cache"))
+    photo = str(MEDIA / "faceapi_happy.jpg")
+    plain = ex.faces(photo, models.detector, Sampling.uniform(1))
+    assert plain.probs is None and len(plain.scores) == 1
+    res = analyze(photo, ex, models)
+    assert res.label == "happy" and res.evidence == "faces" and len(res.tracks) == 1
+    assert ex.faces(photo, models.detector, Sampling.uniform(1), models.expression).probs.shape == (1, 7)

@@ -71,7 +71,7 @@ def faces(extractor, path: str, detector, sampling=None, expression=None) -> Fac
     """Faces on the sampled frames (default: the extractor's sampling, so they match the embeddings)."""
     sampling = sampling or extractor.sampling_for(path)
     key = make_key(FACES_VERSION, extractor.identity(path), getattr(detector, "name", "det"),
-                   getattr(expression, "name", None), sampling.key(), FACE_SIZE)
+                   _model_id(expression), sampling.key(), FACE_SIZE)
     hit = extractor.cache.get("faces", key)
     if hit is not None:
         a = hit[0]
@@ -98,6 +98,14 @@ def faces(extractor, path: str, detector, sampling=None, expression=None) -> Fac
         arrays["probs"] = out.probs
     extractor.cache.put("faces", key, arrays)
     return out
+
+
+def _model_id(model) -> str | None:
+    """A model's part of a cache key: None without one, else its name (or class and backend), so faces found
+    with expressions and without them are kept apart."""
+    if model is None:
+        return None
+    return getattr(model, "name", None) or f"{type(model).__name__}-{getattr(model, 'backend', '')}"
 
 
 class Sounds(AudioEvents):
