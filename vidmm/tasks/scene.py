@@ -79,12 +79,20 @@ class SoundLabels:
 
 
 class SceneHead(Protocol):
-    """A trained classifier over shot vectors (the fusion issue builds these)."""
+    """A trained head over a shot's frames and audio (`vidmm.fusion.TrainedHead` is one)."""
 
     labels: tuple[str, ...]
     name: str
 
-    def predict(self, shot_vectors: np.ndarray) -> np.ndarray:  # (S, D) -> (S, M) probabilities
+    def extractor_for(self, extractor):  # the extractor sampling frames as the head was trained
+        ...
+
+    def predict_shot(self, path: str, extractor, frame_index: np.ndarray, start: float, end: float
+                     ) -> np.ndarray:  # (M,) probabilities
+        ...
+
+    def explain_shot(self, path: str, extractor, frame_index: np.ndarray, start: float, end: float
+                     ) -> tuple[np.ndarray, np.ndarray, dict]:  # probabilities, (n, M) frame weights, shares
         ...
 
 
@@ -222,7 +230,7 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
     it did not help on the labelled clips, see the module doc). ``unavailable`` ({model: why}) is reported
     in ``models`` (e.g. YAMNet asked for but not installed: the labels are then from the frames alone).
     """
-    if head is not None and hasattr(head, "extractor_for"):  # a fusion head sees frames sampled as in training
+    if head is not None:  # a trained head sees frames sampled as in training
         extractor = head.extractor_for(extractor)
     backbone = extractor.backbone
     if head is None and scorer is None:
@@ -249,17 +257,12 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
             idx = np.array([int(np.argmin(np.abs(fe.times - (s.start + s.end) / 2)))])
         frames = fe.vectors[idx]
         head_shares = None
-        if head is not None and explain and hasattr(head, "explain_shot"):  # per label: frames and modalities
+        if head is not None and explain:  # per label: frames and modalities
             probs, att, head_shares = head.explain_shot(path, extractor, idx, s.start, s.end)
             scores, ref = probs, None
             head_explained.append((idx, att, head_shares, max(s.end - s.start, 1e-3)))
-        elif head is not None and hasattr(head, "predict_shot"):  # a fusion head: the shot's frames and audio
+        elif head is not None:  # the shot's frames and audio
             probs = np.asarray(head.predict_shot(path, extractor, idx, s.start, s.end))
-            scores, ref, att = probs, None, None
-        elif head is not None:
-            from .zeroshot import _unit
-
-            probs = np.asarray(head.predict(_unit(frames.mean(axis=0))[None, :]))[0]
             scores, ref, att = probs, None, None
         else:
             probs, scores, ref, att = scorer.score(frames)
