@@ -119,3 +119,38 @@ def test_an_audio_file_is_answered_from_the_voice():
     d = json.loads(res.stdout)
     assert d["emotion"]["evidence"] == "voice" and d["modalities"]["visual"].startswith("absent")
     assert d["voice"]["prosody"] is not None and d["segments"]
+    # Plain speech: a low-confidence neutral, every segment from the voice alone.
+    assert d["emotion"]["label"] == "neutral" and d["emotion"]["score"] < 0.5
+    assert all(s["visual"] is None and s["vocal"]["contribution"] == 1.0 for s in d["segments"])
+
+
+def test_a_photo_in_the_table_for_people(monkeypatch):
+    """The people's view of a photo: one face, its expression, no audio (the table, not JSON)."""
+    from rich.console import Console
+
+    from vidmm._cli import emotion_cmd
+
+    console = Console(record=True, width=140)
+    monkeypatch.setattr(emotion_cmd.common, "stdout_console", lambda: console)
+    monkeypatch.setattr(emotion_cmd.common, "machine_output", lambda *a: False)
+    res = CliRunner().invoke(app, ["emotion", str(MEDIA / "faceapi_happy.jpg"), "--models-dir", str(MODELS)])
+    assert res.exit_code == 0, res.output
+    out = console.export_text()
+    assert "emotion: happy" in out and "face 1" in out and "no audio track" in out
+
+
+def test_subtitles_say_what_was_said_on_lines_of_their_own_and_batch_writes_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDMM_CACHE", str(tmp_path / "cache"))
+    clip = str(MEDIA / "whisper_jfk.flac")
+    res = invoke(clip, "--speech", "--format", "srt")
+    assert res.exit_code == 0, res.output
+    blocks = [b.split("\n") for b in res.stdout.strip().split("\n\n")]
+    first = blocks[0]
+    # The label line ends with its evidence; the speech starts a line of its own.
+    assert first[0] == "1" and first[2].startswith("neutral ") and first[2].endswith("(speech 100%)")
+    assert first[3].startswith("And so")
+    batch = CliRunner().invoke(app, ["batch", "--task", "emotion", clip, "--out", str(tmp_path / "run.jsonl"),
+                                     "--output-dir", str(tmp_path / "files"), "--format", "srt", "--workers", "1",
+                                     "--opt", "speech=true", "--opt", f"models_dir={MODELS}"])
+    assert batch.exit_code == 0, batch.output
+    assert (tmp_path / "files" / "whisper_jfk.emotion.srt").read_text() == res.stdout

@@ -21,23 +21,27 @@ Cue = tuple[float, float, str]
 
 
 def wrap(text: str, width: int = LINE_WIDTH, max_lines: int = MAX_LINES) -> list[str]:
-    """Text on at most ``max_lines`` lines of about ``width`` characters (the last line takes the rest)."""
-    words = " ".join(text.split())
-    if not words:
-        return []
-    lines = textwrap.wrap(words, width=width, break_long_words=False, break_on_hyphens=False)
-    if len(lines) > max_lines:
-        lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1:])]
-    return lines
+    """Text on at most ``max_lines`` lines of about ``width`` characters (the last line takes the rest). A
+    line break in ``text`` starts a new line (emotion: the label, then what was said), each part wrapped so."""
+    out: list[str] = []
+    for part in str(text).split("\n"):
+        words = " ".join(part.split())
+        if not words:
+            continue
+        lines = textwrap.wrap(words, width=width, break_long_words=False, break_on_hyphens=False)
+        if len(lines) > max_lines:
+            lines = lines[: max_lines - 1] + [" ".join(lines[max_lines - 1:])]
+        out += lines
+    return out
 
 
 def clean_cues(cues: Iterable[Cue]) -> list[Cue]:
-    """Sorted cues with text, each ending after it starts; empty ones are dropped."""
+    """Sorted cues with text, each ending after it starts; empty ones and blank lines are dropped."""
     out = []
     for start, end, text in sorted(cues, key=lambda c: (float(c[0]), float(c[1]))):
         start = max(float(start), 0.0)
         end = max(float(end), start + 0.001)
-        text = " ".join(str(text).split())
+        text = "\n".join(" ".join(line.split()) for line in str(text).split("\n") if line.strip())
         if text:
             out.append((start, end, text))
     return out
