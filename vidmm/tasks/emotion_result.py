@@ -109,22 +109,6 @@ class EmotionSegment:
             d["text"] = self.text
         return d
 
-    def caption(self) -> str:
-        """One subtitle line: the label, its score and where it came from."""
-        if self.label is None:
-            return "no evidence"
-        if self.frames is not None:  # a trained head: its modality shares
-            shares = [f"{n} {100 * v:.0f}%" for n, v in (self.shares or {}).items() if v > 0.005]
-            return f"{self.label} {self.score:.2f}" + (f" ({'; '.join(shares)})" if shares else "")
-        parts = []
-        if self.visual and self.visual.contribution > 0:
-            who = ", ".join(f"face {f}" for f in self.faces) or "faces"
-            parts.append(f"{who} {self.visual.label} {100 * self.visual.contribution:.0f}%")
-        if self.vocal and self.vocal.contribution > 0:
-            cue = self.vocal.detail.get("cue") or "voice"
-            parts.append(f"{cue} {100 * self.vocal.contribution:.0f}%")
-        return f"{self.label} {self.score:.2f}" + (f" ({'; '.join(parts)})" if parts else "")
-
 
 @dataclass
 class EmotionResult:
