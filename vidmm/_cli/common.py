@@ -105,10 +105,11 @@ def progress(description: str):
 
     @contextlib.contextmanager
     def bar():
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=stderr_console(), transient=True) as p:
+        # The bar fills for a task that reports progress (transcription); for the others it pulses.
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=stderr_console(), transient=True) as p:
             task = p.add_task(description, total=None)
 
             def tick(done: float, total: float) -> None:

@@ -14,6 +14,7 @@ common fields, ``--backbone``, ``--max-frames``, ``--start``/``--end`` and ``--n
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import os
@@ -94,7 +95,9 @@ def run(task, inputs: list[str], opts, out: Output, render=None) -> int:
     def compute(path: str):
         task.require(path, extractor)  # a file of a kind the task cannot read fails before models load
         if "state" not in state:
-            with common.status(f"loading what {task.name} needs (cached after the first run)"):
+            loading = common.status(f"loading what {task.name} needs (cached after the first run)") \
+                if task.loads_models else contextlib.nullcontext()
+            with loading:
                 state["state"] = task.load(extractor, opts)
             for key, why in (getattr(state["state"], "unavailable", None) or {}).items():
                 if not common.OPTIONS.quiet:
