@@ -3,10 +3,12 @@
 Pipeline (one way, each step a module):
 
     sampled frames -> faces and their expressions (the Extractor's face channel: YuNet, IoU tracks,
-        mini-Xception FER2013 7 classes)
+        mini-Xception FER2013 7 classes)                                      -> tasks/emotion_faces.py
     audio -> YAMNet windows (the Extractor's sound channel) -> vocal cues
-        -> prosody on speech windows (Extractor.audio_features: librosa pitch, energy, onsets, pauses)
-    -> segments (fixed windows whose edges snap to speech spans) -> per-segment fusion -> overall
+        -> prosody on speech windows (Extractor.audio_features)              -> tasks/emotion_voice.py
+    -> segments (fixed windows whose edges snap to speech spans) -> per-segment fusion -> overall (here)
+
+The result types and their JSON: tasks/emotion_result.py.
 
 Per segment and modality: visual evidence is the faces' expression probabilities weighted by detection
 score and size, with strength = the share of sampled frames showing a face; vocal evidence maps affect
@@ -27,29 +29,24 @@ from typing import Any
 import numpy as np
 
 from ..models.expression import LABELS
-from .emotion_result import EmotionResult, EmotionSegment, Evidence, FaceObservation, FaceTrack, _get
+from .emotion_faces import analyze_faces, track_faces, visual_evidence
+from .emotion_result import EmotionResult, EmotionSegment, Evidence, _get
+from .emotion_voice import (  # noqa: F401 - CUE_EMOTIONS and vocal_distribution are part of this module's API
+    CUE_EMOTIONS,
+    cue_means,
+    prosody_arousal,
+    prosody_summary,
+    speech_spans_from_cues,
+    vocal_distribution,
+)
 
+#: Each modality's measured reliability as Cohen's kappa (docs/emotion.md says how it was measured).
 FUSION_WEIGHTS = {"visual": 0.60, "vocal": 0.44}
-#: Vocal cue -> emotion distribution (a prior; see the module docstring).
-CUE_EMOTIONS: dict[str, dict[str, float]] = {
-    "laughter": {"happy": 1.0},
-    "crying": {"sad": 0.9, "fear": 0.1},
-    "shouting": {"angry": 0.6, "fear": 0.2, "surprise": 0.2},
-    "sigh": {"sad": 0.6, "neutral": 0.4},
-    "applause": {"happy": 0.8, "surprise": 0.2},
-    "speech": {"neutral": 1.0},
-}
-#: Plain speech is weak evidence (a calm voice says little about the face's emotion).
-SPEECH_NEUTRAL_FACTOR = 0.3
-#: A YAMNet window counts as speech above this speech-cue score.
-SPEECH_THRESHOLD = 0.5
 #: Russell's circumplex: (valence, arousal) in [-1, 1] for each FER class.
 CIRCUMPLEX = {
     "angry": (-0.6, 0.7), "disgust": (-0.7, 0.3), "fear": (-0.6, 0.6), "happy": (0.8, 0.5),
     "sad": (-0.7, -0.4), "surprise": (0.2, 0.8), "neutral": (0.0, -0.2),
 }
-#: Vocal cues' arousal (laughing, shouting, crying, applause are aroused; speech is neutral).
-CUE_AROUSAL = {"laughter": 0.7, "shouting": 0.9, "crying": 0.5, "applause": 0.6, "sigh": -0.3, "speech": 0.0}
 DEFAULT_FPS = 2.0
 DEFAULT_MAX_FRAMES = 60
 DEFAULT_SEGMENT_S = 3.0
@@ -84,25 +81,7 @@ class EmotionModels:
 
 
 # ---------------------------------------------------------------------------------------------
-# Steps
-
-
-def speech_spans_from_cues(times: np.ndarray, speech: np.ndarray, window_s: float, duration: float,
-                           threshold: float = SPEECH_THRESHOLD, gap_s: float = 0.3) -> list[tuple[float, float]]:
-    """Runs of YAMNet windows whose speech score passes ``threshold``, as (start, end) seconds."""
-    spans: list[list[float]] = []
-    hop = float(np.median(np.diff(times))) if len(times) > 1 else window_s
-    for t, s in zip(times, speech):
-        if s < threshold:
-            continue
-        # A window's speech is credited to its central hop, so adjacent windows do not overlap.
-        a = max(0.0, t + (window_s - hop) / 2)
-        b = min(duration, a + hop)
-        if spans and a - spans[-1][1] <= gap_s:
-            spans[-1][1] = max(spans[-1][1], b)
-        else:
-            spans.append([a, b])
-    return [(a, b) for a, b in spans if b - a > 0]
+# The timeline
 
 
 def make_segments(duration: float, speech: Sequence[tuple[float, float]],
@@ -130,130 +109,6 @@ def make_segments(duration: float, speech: Sequence[tuple[float, float]],
         else:
             merged.append(seg)
     return merged
-
-
-def _face_weight(score: float, box) -> float:
-    height = box[3] - box[1]
-    return float(score) * min(1.0, max(height, 0.0) / 48.0)
-
-
-def analyze_faces(path: str, extractor, sampling, models: EmotionModels
-                  ) -> tuple[list[FaceObservation], list[float], list[int]]:
-    """Faces and expression probabilities on each sampled frame (the extractor's cached face channel),
-    with IoU track ids. Returns (observations, frame times, faces per frame)."""
-    from ..models.faces import Face, IoUTracker
-
-    found = extractor.faces(path, models.detector, sampling, models.expression)
-    tracker = IoUTracker()
-    obs: list[FaceObservation] = []
-    counts = []
-    for i, t in enumerate(found.times):
-        idx = found.faces_on(i)
-        faces = tracker.update([Face(tuple(float(v) for v in found.boxes[k]), float(found.scores[k])) for k in idx])
-        for k, f in zip(idx, faces):
-            obs.append(FaceObservation(float(t), int(f.track), f.box, f.score,
-                                       np.asarray(found.probs[k], np.float64)))
-        counts.append(len(faces))
-    return obs, [float(t) for t in found.times], counts
-
-
-def _tracks(obs: list[FaceObservation], min_frames: int = 2) -> tuple[list[FaceTrack], dict[int, int]]:
-    """Tracks seen in at least ``min_frames`` frames (all tracks if none is), renumbered 1, 2, ... by first
-    appearance. Returns the tracks and the map old id -> new id."""
-    by: dict[int, list[FaceObservation]] = {}
-    for o in obs:
-        by.setdefault(o.track, []).append(o)
-    keep = [k for k, v in by.items() if len(v) >= min_frames] or list(by)
-    keep.sort(key=lambda k: by[k][0].time)
-    renum = {k: i + 1 for i, k in enumerate(keep)}
-    tracks = []
-    for k in keep:
-        v = by[k]
-        w = np.array([_face_weight(o.score, o.box) for o in v]) + 1e-9
-        p = (np.stack([o.probs for o in v]) * w[:, None]).sum(0) / w.sum()
-        tracks.append(FaceTrack(renum[k], v[0].time, v[-1].time, len(v), p))
-    return tracks, renum
-
-
-def _visual_evidence(obs, frame_times, frame_counts, a: float, b: float, renum) -> tuple[Evidence | None, list[int]]:
-    in_seg = [i for i, t in enumerate(frame_times) if a <= t < b]
-    if not in_seg:
-        return None, []
-    with_face = sum(1 for i in in_seg if frame_counts[i] > 0)
-    seg_obs = [o for o in obs if a <= o.time < b]
-    if not seg_obs:
-        return Evidence(None, 0.0, detail={"frames": len(in_seg), "frames_with_faces": 0}), []
-    w = np.array([_face_weight(o.score, o.box) for o in seg_obs]) + 1e-9
-    p = (np.stack([o.probs for o in seg_obs]) * w[:, None]).sum(0) / w.sum()
-    faces = sorted({renum[o.track] for o in seg_obs if o.track in renum})
-    return Evidence(p, with_face / len(in_seg), detail={"frames": len(in_seg), "frames_with_faces": with_face}), faces
-
-
-def _cue_means(events, a: float, b: float) -> dict[str, float] | None:
-    if events is None or not len(events):
-        return None
-    mid = events.times + events.window_s / 2
-    sel = (mid >= a) & (mid < b)
-    if not sel.any():  # a short segment between window centres: take the nearest window
-        sel = np.zeros(len(mid), bool)
-        sel[int(np.argmin(np.abs(mid - (a + b) / 2)))] = True
-    return {k: float(v[sel].mean()) for k, v in events.cues().items()}
-
-
-def vocal_distribution(cues: dict[str, float]) -> tuple[np.ndarray | None, float, str | None]:
-    """Cue scores -> (emotion distribution, strength, strongest affect cue) through CUE_EMOTIONS."""
-    mass = np.zeros(len(LABELS))
-    best, best_v = None, 0.0
-    for cue, dist in CUE_EMOTIONS.items():
-        s = cues.get(cue, 0.0)
-        if cue == "speech":
-            s *= SPEECH_NEUTRAL_FACTOR
-        if s < 0.05:
-            continue
-        for lab, share in dist.items():
-            mass[LABELS.index(lab)] += s * share
-        if s > best_v:
-            best, best_v = cue, s
-    total = float(mass.sum())
-    if total <= 0:
-        return None, 0.0, None
-    return mass / total, min(1.0, total), best
-
-
-def prosody_summary(feats, speech_spans: Sequence[tuple[float, float]], a: float = 0.0,
-                    b: float = float("inf")) -> dict[str, float] | None:
-    """Pitch level and range, energy, speaking rate and pauses over the speech windows in [a, b)."""
-    if feats is None or not len(feats.times) or not speech_spans:
-        return None
-    mid = feats.times + feats.window_s / 2
-    in_speech = np.zeros(len(mid), bool)
-    for s0, s1 in speech_spans:
-        in_speech |= (mid >= max(s0, a)) & (mid < min(s1, b))
-    if not in_speech.any():
-        return None
-    pitch = feats.column("pitch_hz")[in_speech]
-    voiced = feats.column("voiced")[in_speech]
-    pv = pitch[pitch > 0]
-    out = {
-        "pitch_hz": float(np.median(pv)) if pv.size else 0.0,
-        # Range in semitones between the 10th and 90th percentile of the windows' median pitch.
-        "pitch_range_st": float(12 * np.log2(np.percentile(pv, 90) / np.percentile(pv, 10))) if pv.size > 1 else 0.0,
-        "pitch_std_hz": float(np.mean(feats.column("pitch_std")[in_speech])),
-        "energy_db": float(np.mean(feats.column("rms_db")[in_speech])),
-        "rate_onsets_per_s": float(np.mean(feats.column("onset_rate")[in_speech])),
-        "pause_ratio": float(np.mean(voiced < 0.2)),
-    }
-    return out
-
-
-def _prosody_arousal(p: dict[str, float] | None) -> float | None:
-    """A rough arousal hint in [-1, 1] from pitch variability and speaking rate (not an emotion label).
-
-    References: conversational speech has a pitch range of ~4-8 semitones and ~3-5 syllables/s."""
-    if not p:
-        return None
-    x = 0.5 * np.tanh((p["pitch_range_st"] - 6.0) / 3.0) + 0.5 * np.tanh((p["rate_onsets_per_s"] - 4.0) / 2.0)
-    return float(np.clip(x, -1, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +145,7 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
         modalities["visual"] = "present" if obs else f"absent: no face in {len(frame_times)} sampled frames"
     else:
         modalities["visual"] = "absent: no video"
-    tracks, renum = _tracks(obs)
+    tracks, renum = track_faces(obs)
 
     # Voice
     samples = extractor.audio(path) if info.has_audio else None
@@ -309,14 +164,14 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
     # Segments and fusion
     segs: list[EmotionSegment] = []
     for a, b, is_speech in make_segments(duration, speech, segment_s):
-        visual, faces = _visual_evidence(obs, frame_times, frame_counts, a, b, renum)
+        visual, faces = visual_evidence(obs, frame_times, frame_counts, a, b, renum)
         vocal = None
-        cue_means = _cue_means(events, a, b)
-        if cue_means is not None:
-            p_a, e_a, cue = vocal_distribution(cue_means)
-            top_cue = max(cue_means, key=cue_means.get)
+        heard = cue_means(events, a, b)
+        if heard is not None:
+            p_a, e_a, cue = vocal_distribution(heard)
+            top_cue = max(heard, key=heard.get)
             detail: dict[str, Any] = {"cue": cue, "top_cue": top_cue,
-                                      "cues": {k: round(v, 3) for k, v in cue_means.items() if v >= 0.05}}
+                                      "cues": {k: round(v, 3) for k, v in heard.items() if v >= 0.05}}
             if is_speech:
                 detail["prosody"] = {k: round(v, 3) for k, v in (prosody_summary(feats, speech, a, b) or {}).items()}
             vocal = Evidence(p_a, e_a, detail=detail)
@@ -378,7 +233,7 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
 
     clip_cues = {k: float(v.mean()) for k, v in events.cues().items()} if events is not None and len(events) else {}
     prosody = prosody_summary(feats, speech)
-    p_arousal = _prosody_arousal(prosody)
+    p_arousal = prosody_arousal(prosody)
     if arousal is not None and p_arousal is not None:
         # The voice's own arousal hint gets the vocal weight's share.
         share = weights["vocal"] / (weights["vocal"] + weights["visual"])
