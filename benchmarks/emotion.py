@@ -11,11 +11,18 @@ What is measured, on the real media of ../shared (VIDMM_MEDIA / VIDMM_MODELS):
    sampled frame (clearly visible faces; the blurry audience in hamilton's cut-aways is not counted).
    Recall is counted per frame as min(found, visible) / visible; "extra" is found beyond visible (for
    YuNet those were checked by eye: mostly real, blurry audience faces).
-2. Detection + expression frames/s with the default models (YuNet + FER through onnxruntime).
-3. Expression accuracy on the labelled photos (MANIFEST task=expression) against chance 1/7.
-4. YAMNet: seconds of audio analysed per second.
-5. End to end: a 60 s clip (short_hamilton_clip.mp4 six times, re-encoded) through `analyze` with a
+2. Frame size: YuNet on the same frames at 360, 288 and 240 px short side (vidmm.channels.FACE_SIZE).
+3. Detection + expression frames/s with the default models (YuNet + FER through onnxruntime).
+4. Expression accuracy on the labelled photos (MANIFEST task=expression) against chance 1/7: the
+   model on the detected box, and the whole task (`analyze`) on each photo and on each made into a
+   2 s clip.
+5. YAMNet: seconds of audio analysed per second, and its cue per window (``window_cue``, threshold 0.3)
+   against the cue each labelled file holds (``CUE_FILES``, plus 5 s of digital silence); the vocal
+   fusion weight is half the resulting kappa.
+6. End to end: a 60 s clip (short_hamilton_clip.mp4 six times, re-encoded) through `analyze` with a
    cold cache, against decoding its sampled frames and audio alone (target: within 3x).
+
+docs/emotion.md holds the numbers this prints and what they set in the code.
 """
 
 from __future__ import annotations
@@ -45,6 +52,13 @@ VISIBLE = {
     "birthday.mp4": [1] * 34,
     "mmaction2_test.avi": [1] * 14,
 }
+
+
+#: The cue every window of a file should show: four speech files, applause and two music tracks.
+CUE_FILES = {"whisper_jfk.flac": "speech", "sr_english.wav": "speech", "ds_LDC93S1.wav": "speech",
+             "fw_stereo_diarization.wav": "speech", "applausing.mp4": "applause",
+             "big_buck_bunny_0_30.webm": "music", "chaplin.mp4": "music"}
+FACE_SIZES = (360, 288, 240)
 
 
 def sampled(path: Path, every: float = 0.5, size: int = 360) -> list[np.ndarray]:
@@ -102,6 +116,85 @@ def bench_detectors() -> dict:
                          "found": found, "visible": visible, "extra": extra,
                          "photos_one_face": f"{photos}/{len(FACE_IMAGES)}"}
     return out
+
+
+def bench_sizes() -> dict:
+    """YuNet's recall and speed on the ``VISIBLE`` frames at each short side in FACE_SIZES."""
+    from vidmm.models.faces import load_detector
+
+    det = load_detector("yunet", MODELS)
+    out = {}
+    for size in FACE_SIZES:
+        frames = [(img, vis) for name in VISIBLE for img, vis in zip(sampled(MEDIA / name, size=size), VISIBLE[name])]
+        det.detect(frames[0][0])
+        found = visible = 0
+        t0 = time.perf_counter()
+        for img, vis in frames:
+            found += min(len(det.detect(img)), vis)
+            visible += vis
+        out[str(size)] = {"frames_per_s": round(len(frames) / (time.perf_counter() - t0), 1), "found": found,
+                          "visible": visible}
+    return out
+
+
+def still_clip(image_rgb: np.ndarray, path: Path, seconds: float = 2.0, fps: int = 5) -> Path:
+    """A silent MPEG-4 clip showing one image (cropped to even sides)."""
+    import av
+
+    h, w = (image_rgb.shape[0] // 2) * 2, (image_rgb.shape[1] // 2) * 2
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("mpeg4", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image_rgb[:h, :w]), format="rgb24")
+        for _ in range(int(seconds * fps)):
+            for pkt in vs.encode(frame):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+    return path
+
+
+def bench_task_on_faces() -> dict:
+    """The whole emotion task on each labelled photo, as the photo and as a 2 s clip of it."""
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+    from vidmm.tasks.emotion import EmotionModels, analyze
+
+    models = EmotionModels.load(MODELS)
+    ex = Extractor(cache=Cache(enabled=False))
+    photos, clips = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, label in labelled_faces():
+            photos[name] = (label, analyze(str(MEDIA / name), ex, models).label)
+            clip = still_clip(_rgb(name), Path(tmp) / (Path(name).stem + ".mp4"))
+            clips[name] = (label, analyze(str(clip), ex, models).label)
+
+    def tally(d):
+        return {"right": sum(want == got for want, got in d.values()), "of": len(d),
+                "wrong": {k: got for k, (want, got) in d.items() if want != got}}
+
+    return {"photos": tally(photos), "clips": tally(clips)}
+
+
+def bench_cues() -> dict:
+    """YAMNet's cue per window against the cue of each labelled file (and of silence); kappa against 1/10."""
+    from vidmm.media.audio import load_audio
+    from vidmm.models.audio_events import CUES, AudioEvents, load_yamnet
+
+    y = load_yamnet(MODELS)
+    waves = {name: (load_audio(MEDIA / name), cue) for name, cue in CUE_FILES.items()}
+    waves["5 s of silence"] = (np.zeros(5 * 16000, np.float32), "silence")
+    right = total = 0
+    per_file = {}
+    for name, (wave, cue) in waves.items():
+        ev: AudioEvents = y.events(wave)
+        got = ev.window_cue(threshold=0.3)
+        per_file[name] = f"{sum(g == cue for g in got)}/{len(got)}"
+        right += sum(g == cue for g in got)
+        total += len(got)
+    acc, chance = right / total, 1 / len(CUES)
+    return {"right": right, "windows": total, "accuracy": round(acc, 3), "cues": len(CUES),
+            "kappa": round((acc - chance) / (1 - chance), 3), "per_file": per_file}
 
 
 def labelled_faces() -> list[tuple[str, str]]:
@@ -247,9 +340,12 @@ def main() -> None:
     report = {
         "cpus": os.cpu_count(),
         "detectors": bench_detectors(),
+        "face_sizes": bench_sizes(),
         "detection_expression": bench_pipeline_speed(),
         "expression": bench_expression(args.crops),
+        "task_on_faces": bench_task_on_faces(),
         "yamnet": bench_yamnet(),
+        "cues": bench_cues(),
         "end_to_end": bench_end_to_end(),
     }
     if args.json:
@@ -259,6 +355,8 @@ def main() -> None:
     for name, r in report["detectors"].items():
         print(f"detector {name:20s} {r['frames_per_s']:6.1f} frames/s  recall {r['found']}/{r['visible']} "
               f"({r['recall']:.2f})  extra {r['extra']}  photos {r['photos_one_face']}")
+    for size, r in report["face_sizes"].items():
+        print(f"yunet at {size} px: {r['found']}/{r['visible']} visible faces, {r['frames_per_s']} frames/s")
     d = report["detection_expression"]
     print(f"detection + expression: {d['frames_per_s']} frames/s ({d['frames']} frames, {d['faces']} faces, "
           f"{d['expression_backend']})")
@@ -267,8 +365,14 @@ def main() -> None:
           f"mean p(true) {e['mean_p_true']:.2f}; birthday frames happy {e['birthday_frames_happy']:.2f}")
     for k, v in e.get("crop_sweep", {}).items():
         print(f"   crop {k:12s} photos {v['photos']:.2f}  p(true) {v['mean_p_true']:.2f}  birthday {v['birthday']:.2f}")
+    t = report["task_on_faces"]
+    print(f"emotion task on the labelled faces: photos {t['photos']['right']}/{t['photos']['of']}, as 2 s clips "
+          f"{t['clips']['right']}/{t['clips']['of']}; wrong: {t['photos']['wrong'] or '-'} {t['clips']['wrong'] or ''}")
     y = report["yamnet"]
     print(f"yamnet: {y['seconds_of_audio_per_s']} s of audio per second ({y['audio_s']} s analysed)")
+    c = report["cues"]
+    print(f"yamnet cue per window: {c['right']}/{c['windows']} ({c['accuracy']:.2f}, {c['cues']} cues, kappa "
+          f"{c['kappa']:.2f}); per file {c['per_file']}")
     x = report["end_to_end"]
     print(f"end to end, {x['clip_s']} s clip ({x['frames']} frames, {x['segments']} segments): {x['end_to_end_s']} s "
           f"vs decode only {x['decode_only_s']} s -> {x['ratio']}x (target <= {x['target_ratio']}x); "
