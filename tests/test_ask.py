@@ -1,6 +1,6 @@
 """`vidmm ask` on real media with the real embedded backbone, YuNet, Whisper tiny.en and the emotion models.
 
-Measured with the embedded ConSE backbone (numbers in vidmm/tasks/ask.py): 13-way multiple choice over
+Measured with the embedded ConSE backbone (numbers and how to reproduce them in docs/ask.md): 13-way multiple choice over
 the labelled clips 6/13 right (chance 1/13); yes/no balanced accuracy 0.79 over 26 present / 39 absent
 things. The floors below sit under those measurements.
 """
@@ -171,3 +171,51 @@ def test_front_door_ask_returns_the_same_result_object(extractor):
     assert isinstance(res, AskResult) and res.type == "place"
     res = vidmm.ask(media("chaplin.mp4"), "what is shown?", choices="a film scene|a rocket launch", extractor=extractor)
     assert res.answer in ("a film scene", "a rocket launch", "I am not sure")
+
+
+@pytest.mark.parametrize("name", ["faceapi_happy.jpg", "facerec_obama.jpg", "deepface_img30.jpg"])
+def test_a_photo_of_one_face_has_one_person(extractor, models, name):
+    res = _ask(extractor, models, name, "how many people?")
+    assert res.type == "count" and res.answer == "1", res.notes
+    assert res.evidence is not None and res.evidence.frames == [0.0]
+    res = _ask(extractor, models, name, "is there a person?")
+    assert res.answer == "yes"
+
+
+def test_a_photo_has_no_sound(extractor, models):
+    res = _ask(extractor, models, "faceapi_happy.jpg", "what does she say?")
+    assert res.type == "speech" and res.answer == "the file has no audio track"
+
+
+def test_cli_answers_what_a_recording_says():
+    import json
+
+    from typer.testing import CliRunner
+
+    out = CliRunner().invoke(_cli_app(), ["ask", media("whisper_jfk.flac"), "what does the speaker say?", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["type"] == "speech" and "ask not" in doc["answer"].lower()
+    assert doc["evidence"]["end"] > doc["evidence"]["start"] >= 0.0 and doc["transcript"]
+    out = CliRunner().invoke(_cli_app(), ["ask", media("whisper_jfk.flac"), "what is asked about the country?",
+                                          "--format", "txt"])
+    assert out.exit_code == 0, out.output
+    assert "country" in out.stdout.lower()
+    empty = CliRunner().invoke(_cli_app(), ["ask", media("whisper_jfk.flac"), "  "])
+    assert empty.exit_code == 2
+
+
+def test_sound_questions_on_recordings_are_answered_from_yamnet(extractor, models):
+    res = _ask(extractor, models, "imagebind_bird_audio.wav", "what can be heard?")
+    assert res.type == "sound" and "bird" in res.answer, res.candidates
+    assert _ask(extractor, models, "imagebind_bird_audio.wav", "are there birds?").answer == "yes"
+    assert _ask(extractor, models, "imagebind_bird_audio.wav", "is there a dog?").answer == "no"
+    res = _ask(extractor, models, "whisper_jfk.flac", "is there music?")
+    assert res.type == "sound" and res.answer == "no", res.notes
+    assert "speaking" in _ask(extractor, models, "whisper_jfk.flac", "what sound is this?").answer
+
+
+def test_a_picture_question_on_a_recording_says_there_are_no_pictures(extractor, models):
+    res = _ask(extractor, models, "whisper_jfk.flac", "where is this?")
+    assert not res.sure and "no pictures" in res.answer
+    assert res.evidence is None and res.notes

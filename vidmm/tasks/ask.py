@@ -11,7 +11,8 @@ Handlers, each ``Question -> Answer``:
 * speech: transcript segments retrieved with the text encoder; sound: YAMNet's classes; emotion: the
   emotion task (tasks/ask_audio.py).
 
-A question about pictures asked of an audio file gets an answer saying the file has none. How the
+A question about pictures asked of an audio file gets an answer saying the file has none, except a
+yes/no question about something YAMNet can hear ("is there a dog?"), which is a sound question. How the
 thresholds were measured, and how well each type does on the labelled clips: docs/ask.md.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 
 from .._version import __version__
 from .ask_answer import NOT_SURE, NOT_SURE_TEXT, Answer, Candidate, Evidence, Question
-from .ask_audio import answer_emotion, answer_sound, answer_speech, no_pictures
+from .ask_audio import answer_emotion, answer_sound, answer_speech, names_a_sound, no_pictures
 from .ask_models import AskModels
 from .ask_route import QUESTION_TYPES, SOUND, SPEECH, VISUAL_TYPES, parse_choices, route, target_of
 from .ask_visual import answer_choice, answer_count, answer_when_seen, answer_yesno, thing_z
@@ -113,7 +114,8 @@ def ask(path: str, question: str, extractor, models: AskModels | None = None,
                  float(info.duration or 0.0))
     handler = HANDLERS[qtype]
     if kind == "audio" and qtype in VISUAL_TYPES:
-        handler = no_pictures
+        # "is there a dog?" of a recording: a bark is an answer; what only pictures show is not
+        handler = answer_sound if qtype == "yesno" and names_a_sound(q) else no_pictures
     elif kind != "audio" and qtype in VISUAL_TYPES:
         # Models load before the clock starts (CLI.md: elapsed_s leaves out model loading).
         _ = extractor.backbone
