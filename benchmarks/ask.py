@@ -7,7 +7,7 @@ a fresh cache pays decode (shots + sampled frames) and embed (backbone); a speec
 transcription; every later question on the clip reads frames, faces and transcript from the cache.
 Model loading (backbone, vocabulary embedding, Whisper) is reported apart, as CLI.md's elapsed_s does.
 
---calibrate: the measurements behind NOT_SURE and YES_Z in vidmm/tasks/ask.py: 13-way multiple choice
+--calibrate: the measurements behind NOT_SURE and YES_Z (docs/ask.md): 13-way multiple choice
 over the labelled clips (accuracy, and how many answers / right answers each confidence cut keeps), and
 pooled z-scores of things present in vs absent from each clip (balanced accuracy per threshold).
 """
@@ -68,8 +68,7 @@ def latency(seconds: int) -> dict:
         out["split_s"] = {"decode": round(decode, 3), "embed": round(embed, 3)}
         # the real thing, on an empty cache: first question, then others on the same clip
         ex = Extractor(cache=Cache(os.path.join(tmp, "fresh")))
-        models2 = AskModels(ex)
-        models2._concepts = models.get("concepts")
+        models2 = AskModels(ex, preloaded={"concepts": models.get("concepts")})  # the vocabulary once
         runs = []
         for q in ("what is happening in the video?", "where is this?", "is there a dog?",
                   "how many people are there?", "when does the dog appear?"):
@@ -80,7 +79,7 @@ def latency(seconds: int) -> dict:
         out["questions"] = runs
         out["second_question_speedup"] = round(runs[0]["elapsed_s"] / max(runs[1]["elapsed_s"], 1e-9), 1)
         t = time.perf_counter()
-        _ = models2.speech
+        _ = models2.get("speech")
         out["asr_load_s"] = round(time.perf_counter() - t, 2)
         sp = []
         for q in ("what does he say about being smarter?", "what is said about the outer corner?"):

@@ -5,7 +5,7 @@
 
 The clip is short_hamilton_clip.mp4 (speech, music, cuts) looped to 60 s with its audio (PyAV).
 Steps, each timed on a fresh extractor with no cache: decode (shot detection + sampled frames), embed
-(the backbone on those frames), faces (decode at 360 px + YuNet), sounds (audio decode + YAMNet),
+(the backbone on those frames), faces (frames at 240 px + YuNet), sounds (audio decode + YAMNet),
 speech (Whisper tiny.en, with its speech gate), compose (vocabulary scoring + sentences). Then the whole
 caption cold (empty cache) and again (everything from the cache). Model loading is reported apart.
 Accuracy: tests/test_caption.py (key concept in 6 of 13 labelled clips' captions).
