@@ -79,17 +79,6 @@ def fail(err: BaseException, path: str | None = None) -> typer.Exit:
     return typer.Exit(code)
 
 
-def load_head(head, task: str | None = None):
-    """The trained head ``--head`` names, checked for ``task``; a missing, damaged or another task's head
-    prints its one line and exits (4) before any work."""
-    from ..fusion import load_head as _load
-
-    try:
-        return _load(head, task=task)
-    except VidmmError as err:
-        raise fail(err) from None
-
-
 def machine_output(json_flag: bool, fmt: str | None) -> bool:
     """True when stdout must stay parseable: --json, --format, or stdout is not a terminal."""
     return json_flag or fmt is not None or not sys.stdout.isatty()

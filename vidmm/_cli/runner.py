@@ -28,8 +28,6 @@ import typer
 from ..errors import ModelFileError, ModelMissingError, UsageError
 from . import common
 
-_PER_FILE = ("json", "srt", "vtt", "txt")
-
 
 @dataclasses.dataclass
 class Output:
@@ -54,7 +52,9 @@ def check_output(task, out: Output, n_inputs: int) -> list[str]:
         return []
     check_writable_dir(out.output_dir)
     if out.fmt == "all":
-        return [f for f in formats if f in _PER_FILE]
+        from ..writers import get_writer
+
+        return [f for f in formats if get_writer(f).per_file]
     return [out.fmt or task.default_file_format]
 
 
