@@ -127,9 +127,8 @@ def batch(
     import dataclasses
 
     from ..batch import BatchConfig, run_batch
-    from ..batch.run import DIR_FORMATS, OUT_FORMATS
+    from ..batch.run import DIR_FORMATS, OUT_FORMATS, batch_task
     from ..errors import UsageError, VidmmError
-    from ..tasks.registry import get_task
 
     if workers is not None and workers < 1:
         raise common.fail(UsageError("--workers must be at least 1"))
@@ -153,10 +152,7 @@ def batch(
             raise common.fail(UsageError(f"--opt {item!r} is not KEY=VALUE", hint="e.g. --opt top_k=3"))
         options[key.strip().replace("-", "_")] = value
     try:
-        the_task = get_task(task)
-        if the_task.folder_task:
-            raise UsageError(f"`vidmm {task}` works on one folder, not file by file",
-                             hint=f"run `vidmm {task} DIR ...` instead of batch")
+        the_task = batch_task(task)
         if options.get("head"):  # workers may run elsewhere (Ray): an absolute folder
             from ..fusion.store import resolve_head
 

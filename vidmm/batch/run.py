@@ -85,6 +85,17 @@ class BatchSummary:
                 "outputs": self.outputs}
 
 
+def batch_task(name: str):
+    """The registered task ``name``, if batch can run it file by file (UsageError otherwise)."""
+    from ..tasks.registry import get_task
+
+    task = get_task(name)
+    if task.folder_task:
+        raise UsageError(f"`vidmm {name}` works on one folder, not file by file",
+                         hint=f"run `vidmm {name} DIR ...` instead of batch")
+    return task
+
+
 def log_path_for(out: Path, fmt: str) -> Path:
     return out if fmt == "jsonl" else out.with_name(out.name + ".jsonl")
 
@@ -113,12 +124,8 @@ def run_batch(inputs: list[str], config: BatchConfig,
     The local engine starts worker processes with ``spawn``: a script calling this must do so under
     ``if __name__ == "__main__":`` (as with any use of multiprocessing).
     """
-    from ..tasks.registry import get_task
 
-    task = get_task(config.task)
-    if task.folder_task:
-        raise UsageError(f"`vidmm {task.name}` works on one folder, not file by file",
-                         hint=f"run `vidmm {task.name} DIR ...` instead of batch")  # also for the Python call
+    task = batch_task(config.task)
     if config.engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {config.engine!r}", hint="use local or ray")
     if config.dir_format not in DIR_FORMATS:
