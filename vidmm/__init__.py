@@ -106,7 +106,7 @@ def run(task: str, path, *args, extractor=None, **options):
     key = (t.name, id(ex), t.load_key(opts))
     if key not in _state:
         _state[key] = t.load(ex, opts)
-    return t.run(str(path), ex, _state[key], opts)
+    return t.execute(str(path), ex, _state[key], opts)
 
 
 def _extractor(opts):

@@ -69,7 +69,7 @@ class FaceFrames:
 
 def faces(extractor, path: str, detector, sampling=None, expression=None) -> FaceFrames:
     """Faces on the sampled frames (default: the extractor's sampling, so they match the embeddings)."""
-    sampling = sampling or extractor.sampling_for(path)
+    sampling = extractor.sampling(path, sampling)
     key = make_key(FACES_VERSION, extractor.identity(path), getattr(detector, "name", "det"),
                    _model_id(expression), sampling.key(), FACE_SIZE)
     hit = extractor.cache.get("faces", key)
@@ -126,17 +126,20 @@ def sounds(extractor, path: str, yamnet) -> Sounds | None:
     """YAMNet scores of the file's audio (cached), None without an audio track."""
     if not extractor.probe(path).has_audio:
         return None
-    key = make_key(SOUNDS_VERSION, extractor.identity(path))
+    from .media.window import span_key
+
+    key = make_key(SOUNDS_VERSION, extractor.identity(path), *filter(None, [span_key(extractor.span(path))]))
     hit = extractor.cache.get("sounds", key)
     if hit is not None:
         return Sounds(hit[0]["scores"].astype(np.float32), hit[0]["times"], list(yamnet.class_names))
-    samples = extractor.audio(path)
+    samples, offset = extractor.audio_in_window(path)
     if samples is None:
         return None
     ev = yamnet.events(samples)
+    times = ev.times + offset  # in the file's clock
     scores = ev.scores.astype(np.float16)  # as the cache keeps them, so a re-run gives the same answer
-    extractor.cache.put("sounds", key, {"times": ev.times, "scores": scores})
-    return Sounds(scores.astype(np.float32), ev.times, list(ev.class_names), ev.window_s)
+    extractor.cache.put("sounds", key, {"times": times, "scores": scores})
+    return Sounds(scores.astype(np.float32), times, list(ev.class_names), ev.window_s)
 
 
 def transcript(extractor, path: str, speech_model, **options):

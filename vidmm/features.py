@@ -11,6 +11,7 @@ second task or question on the same file decodes nothing:
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from .media import shots as shots_mod
 from .media.audio import FEATURES_VERSION, AudioFeatures
 from .media.frames import Frame, Sampling
 from .media.probe import MediaInfo
+from .media.window import Window
 from .timecode import Span, Timecode
 
 #: At least this many frames per shot, one more per SECONDS_PER_FRAME of a long shot, at most MAX_FRAMES.
@@ -82,6 +84,8 @@ class Extractor:
         # sampling that lands on keyframes: phone and camera streams, with a keyframe every second or two.
         self._keyframes: tuple[str, list[float], dict[float, Frame]] | None = None
         self.decoded_frames = 0  # frames decoded by this extractor (0 when everything came from the cache)
+        #: The stretch every feature comes from (``--start``/``--end``; see ``windowed``), None: whole files.
+        self.window: Window | None = None
 
     # -- models ---------------------------------------------------------------------------------
     @property
@@ -129,13 +133,74 @@ class Extractor:
                                      hint="use `vidmm transcribe` or `vidmm caption` for audio files")
         return info
 
+    # -- the analysed stretch (--start/--end) ---------------------------------------------------------
+    @contextmanager
+    def windowed(self, start: float | None = None, end: float | None = None):
+        """Within this block every feature comes from [start, end) of each file, times in the file's clock."""
+        before, self.window = self.window, Window.of(start, end)
+        try:
+            yield self
+        finally:
+            self.window = before
+
+    def span(self, path: str) -> tuple[float, float] | None:
+        """``(start, end)`` of the window in ``path``, or None for the whole file (always for a photo)."""
+        if self.window is None:
+            return None
+        from .media.window import span_of
+
+        info = self.probe(path)
+        return None if info.kind == "image" else span_of(self.window, float(info.duration or 0.0), path)
+
+    def sampling(self, path: str, sampling: Sampling | None = None) -> Sampling:
+        """``sampling`` (default: ``sampling_for``) with its targets inside the window."""
+        return self._in_window(path, sampling) if sampling is not None else self.sampling_for(path)
+
+    def _in_window(self, path: str, sampling: Sampling) -> Sampling:
+        """Spread over the window what ``sampling`` spreads over the file: n frames of it, or one every s."""
+        span = self.span(path)
+        if span is None or sampling.kind not in ("uniform", "every"):
+            return sampling
+        a, b = span
+        n = sampling.n if sampling.kind == "uniform" else max(1, int((b - a) / sampling.seconds + 1e-9))
+        return Sampling.per_shot([(a, b)], per_shot=n, mode=sampling.mode)
+
+    def _window_shots(self, path: str, span: tuple[float, float]) -> list[shots_mod.Shot]:
+        """The window's shots: clipped from the file's when those are cached or the window is most of the
+        file, else found by decoding the window alone (cached by window)."""
+        from .media import window
+
+        whole = make_key(self.identity(path), shots_mod.VERSION)
+        duration = float(self.probe(path).duration or 0.0)
+        if self.cache.get("shots", whole) is not None or span[1] - span[0] >= duration / 2:
+            self.window, saved = None, self.window
+            try:
+                return window.clip_shots(self.shots(path), span)
+            finally:
+                self.window = saved
+        key = make_key(self.identity(path), shots_mod.VERSION, window.span_key(span))
+        hit = self.cache.get("shots", key)
+        if hit is not None:
+            a = hit[0]
+            return [shots_mod.Shot(i, Span(Timecode(float(s)), Timecode(float(e))), None if np.isnan(c) else float(c))
+                    for i, (s, e, c) in enumerate(zip(a["start"], a["end"], a["score"]))]
+        found = window.shots_between(path, span)
+        self.cache.put("shots", key, {
+            "start": np.array([s.start for s in found], dtype=np.float64),
+            "end": np.array([s.span.end.seconds for s in found], dtype=np.float64),
+            "score": np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)})
+        return found
+
     def shots(self, path: str) -> list[shots_mod.Shot]:
         """Shot spans covering the video (cached). A photo is one shot at time 0; an audio file one span
         over its length."""
         info = self.probe(path)
+        span = self.span(path)
         if info.kind == "image" or not info.has_video:
-            end = 0.0 if info.kind == "image" else float(info.duration or 0.0)
-            return [shots_mod.Shot(0, Span(Timecode(0.0), Timecode(end)), None)]
+            start, end = span or (0.0, 0.0 if info.kind == "image" else float(info.duration or 0.0))
+            return [shots_mod.Shot(0, Span(Timecode(start), Timecode(end)), None)]
+        if span is not None:
+            return self._window_shots(path, span)
         key = make_key(self.identity(path), shots_mod.VERSION)
         hit = self.cache.get("shots", key)
         if hit is not None:
@@ -160,13 +225,14 @@ class Extractor:
     def sampling_for(self, path: str, shots: list[shots_mod.Shot] | None = None) -> Sampling:
         """The default sampling: a few frames inside each shot (or every 1/fps s), at most max_frames."""
         info = self.require_video(path)
-        duration = info.duration or 0.0
+        span = self.span(path)
+        duration = info.duration or 0.0 if span is None else span[1] - span[0]
         if self.fps:
             n = max(1, min(self.max_frames, int(duration * self.fps) or 1))
-            return Sampling.uniform(n)
+            return self._in_window(path, Sampling.uniform(n))
         shots = shots if shots is not None else self.shots(path)
         if len(shots) > self.max_frames:
-            return Sampling.uniform(self.max_frames)
+            return self._in_window(path, Sampling.uniform(self.max_frames))
         want = [max(self.frames_per_shot, round(s.span.duration / SECONDS_PER_FRAME)) for s in shots]
         while sum(want) > self.max_frames:  # trim the longest shots first, never below one frame
             i = int(np.argmax(want))
@@ -187,7 +253,7 @@ class Extractor:
             from .media.image import load_image
 
             return [load_image(path, size)]
-        sampling = sampling or self.sampling_for(path)
+        sampling = self.sampling(path, sampling)
         if size is None or size > DECODE_SIZE:
             return self._decode(path, sampling, size)
         key = (os.path.abspath(path), sampling.key())
@@ -227,7 +293,7 @@ class Extractor:
     def frame_embeddings(self, path: str, sampling: Sampling | None = None) -> FrameEmbeddings:
         """Backbone embeddings of the sampled frames, from the cache when present."""
         shots = self.shots(path)
-        sampling = sampling or self.sampling_for(path, shots)
+        sampling = self._in_window(path, sampling) if sampling else self.sampling_for(path, shots)
         bb = self.backbone
         key = make_key(self.identity(path), bb.fingerprint, sampling.key(), f"{DECODE_SIZE}>{FRAME_SIZE}")
         hit = self.cache.get("frames", key)
@@ -274,12 +340,24 @@ class Extractor:
             self._audio[key] = load_audio(path)
         return self._audio[key]
 
+    def audio_in_window(self, path: str) -> tuple[np.ndarray | None, float]:
+        """The window's samples and the file time of the first one (the whole track and 0.0 unwindowed)."""
+        samples = self.audio(path)
+        span = self.span(path)
+        if samples is None or span is None:
+            return samples, 0.0
+        from .media.audio import SAMPLE_RATE
+
+        return samples[int(span[0] * SAMPLE_RATE):int(span[1] * SAMPLE_RATE)], span[0]
+
     def audio_features(self, path: str) -> AudioFeatures | None:
         """librosa features per window (cached), or None when the file has no audio track."""
         info = self.probe(path)
         if not info.has_audio:
             return None
-        key = make_key(self.identity(path), FEATURES_VERSION)
+        from .media.window import span_key
+
+        key = make_key(self.identity(path), FEATURES_VERSION, *filter(None, [span_key(self.span(path))]))
         hit = self.cache.get("audio", key)
         if hit is not None:
             arrays, meta = hit
@@ -290,8 +368,13 @@ class Extractor:
                                  meta["duration"])
         from .media.audio import audio_features
 
-        samples = self.audio(path)
+        samples, offset = self.audio_in_window(path)
         feats = audio_features(samples if samples is not None else np.zeros(0, np.float32))
+        if offset:
+            feats.times = feats.times + offset
+            feats.activity = [(Span(Timecode(s.start.seconds + offset), Timecode(s.end.seconds + offset)), k)
+                              for s, k in feats.activity]
+            feats.duration += offset
         self.cache.put("audio", key, {
             "times": feats.times, "matrix": feats.matrix,
             "act_start": np.array([s.start.seconds for s, _ in feats.activity], dtype=np.float64),

@@ -103,7 +103,7 @@ def run(task, inputs: list[str], opts, out: Output, render=None) -> int:
                 if not common.OPTIONS.quiet:
                     print(f"vidmm: note: {key} not used: {why}", file=sys.stderr)
         with common.progress(f"{task.name}: {Path(path).name}") as tick:
-            return task.run(path, extractor, state["state"], opts, progress=tick)
+            return task.execute(path, extractor, state["state"], opts, progress=tick)
 
     def emit(result) -> None:
         record = result.to_dict()

@@ -93,7 +93,7 @@ class Worker:
         start = time.perf_counter()
         try:
             self.task.require(path, self.extractor)
-            rec = self.task.run(path, self.extractor, self.state, self.opts).to_dict()
+            rec = self.task.execute(path, self.extractor, self.state, self.opts).to_dict()
         except KeyboardInterrupt:
             raise
         except Exception as err:  # noqa: BLE001 - one bad file never stops a batch

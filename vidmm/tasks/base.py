@@ -63,6 +63,9 @@ class CommonOptions:
     """Options every task has."""
 
     no_cache: bool = opt(False, hashed=False, help="Do not read or write the feature cache.")
+    start: float | None = opt(None, hashed="if-set", help=(
+        "Analyse from this time (seconds); results keep the file's own times."))
+    end: float | None = opt(None, hashed="if-set", help="Analyse up to this time (seconds).")
 
 
 @dataclasses.dataclass
@@ -198,6 +201,17 @@ class Task:
     def prefetch(self, path: str, extractor) -> None:
         return None
 
+    def execute(self, path: str, extractor, state, opts, progress=None) -> Result:
+        """``run`` on the stretch ``--start``/``--end`` ask for: what the CLI, batch and Python call. The
+        record of a windowed run says which stretch it read (``window``)."""
+        start, end = getattr(opts, "start", None), getattr(opts, "end", None)
+        if not start and end is None:
+            return self.run(path, extractor, state, opts, progress=progress)
+        with extractor.windowed(start, end):
+            span = (start or 0.0, end) if self.folder_task else extractor.span(path)
+            result = self.run(path, extractor, state, opts, progress=progress)
+        return result if span is None else WindowResult(result, span)
+
     # -- what writers read ------------------------------------------------------------------------
     def cues(self, record: dict) -> list[Cue]:
         """(start, end, text) per timed segment of ``record`` (SRT/VTT)."""
@@ -223,6 +237,23 @@ class Task:
         """Plain text of ``record`` (txt): its segments' lines by default."""
         lines = [f"{a:8.2f} {b:8.2f}  {t}" for a, b, t in self.cues(record)]
         return "\n".join(lines) + ("\n" if lines else "")
+
+
+class WindowResult:
+    """A task's result from part of a file: the same object, its record with ``window`` added."""
+
+    def __init__(self, result, span: tuple[float, float]):
+        self._result, self.window = result, span
+
+    def __getattr__(self, name: str):
+        return getattr(self._result, name)
+
+    def __repr__(self) -> str:
+        return f"{self._result!r} (window from {self.window[0]:g} s to {self.window[1] or 'the end'})"
+
+    def to_dict(self) -> dict:
+        a, b = self.window
+        return {**self._result.to_dict(), "window": {"start": round(a, 3), "end": None if b is None else round(b, 3)}}
 
 
 def _kinds_text(kinds) -> str:

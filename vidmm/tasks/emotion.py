@@ -85,11 +85,12 @@ class EmotionModels:
 
 
 def make_segments(duration: float, speech: Sequence[tuple[float, float]],
-                  segment_s: float = DEFAULT_SEGMENT_S) -> list[tuple[float, float, bool]]:
-    """Fixed windows of about ``segment_s`` whose edges snap to speech spans: (start, end, is_speech)."""
-    if duration <= 0:
+                  segment_s: float = DEFAULT_SEGMENT_S, start: float = 0.0) -> list[tuple[float, float, bool]]:
+    """Fixed windows of about ``segment_s`` from ``start`` to ``duration`` (the end, in the file's clock)
+    whose edges snap to speech spans: (start, end, is_speech)."""
+    if duration <= start:
         return []
-    edges = sorted({0.0, duration, *(min(max(x, 0.0), duration) for s in speech for x in s)})
+    edges = sorted({start, duration, *(min(max(x, start), duration) for s in speech for x in s)})
     out: list[tuple[float, float, bool]] = []
     for a, b in zip(edges[:-1], edges[1:]):
         if b - a <= 1e-6:
@@ -134,13 +135,14 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
     weights = weights or FUSION_WEIGHTS
     info = extractor.probe(path)
     duration = float(info.duration or 0.0)
+    start, end = extractor.span(path) or (0.0, duration)  # --start/--end
     notes: list[str] = []
     modalities: dict[str, str] = {}
 
     # Faces
     obs, frame_times, frame_counts = [], [], []
     if info.has_video:  # a photo is one frame
-        n = int(np.clip(round(duration * fps), 1, max_frames)) if duration > 0 and info.kind != "image" else 1
+        n = int(np.clip(round((end - start) * fps), 1, max_frames)) if end > start and info.kind != "image" else 1
         obs, frame_times, frame_counts = analyze_faces(path, extractor, Sampling.uniform(n), models)
         modalities["visual"] = "present" if obs else f"absent: no face in {len(frame_times)} sampled frames"
     else:
@@ -157,13 +159,13 @@ def analyze(path: str, extractor, models: EmotionModels, *, fps: float = DEFAULT
         feats = extractor.audio_features(path) if speech else None
         modalities["vocal"] = "present"
         if duration <= 0:
-            duration = len(samples) / 16000
+            duration = end = len(samples) / 16000
     else:
         modalities["vocal"] = "absent: no audio track" if samples is None else "absent: empty audio"
 
     # Segments and fusion
     segs: list[EmotionSegment] = []
-    for a, b, is_speech in make_segments(duration, speech, segment_s):
+    for a, b, is_speech in make_segments(end, speech, segment_s, start=start):
         visual, faces = visual_evidence(obs, frame_times, frame_counts, a, b, renum)
         vocal = None
         heard = cue_means(events, a, b)
