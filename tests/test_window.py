@@ -109,3 +109,15 @@ def test_bad_windows_are_one_line_errors(args, code, words):
     r = _cli("scene", media(VIDEO), *args)
     assert r.exit_code == code, r.output
     assert words in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_speech_in_a_window_is_transcribed_alone_in_the_files_clock():
+    """JFK says "And so, my fellow Americans" in the first 4 s: a window from 4 s must not hear it."""
+    whole = _doc("transcribe", media("whisper_jfk.flac"))
+    part = _doc("transcribe", media("whisper_jfk.flac"), "--start", 4, "--end", 9)
+    assert "fellow americans" in whole["text"].lower() and "fellow americans" not in part["text"].lower()
+    assert "country" in part["text"].lower()
+    assert all(4.0 <= s["start"] < s["end"] <= 9.05 for s in part["transcript"])
+    cap = _doc("caption", media("whisper_jfk.flac"), "--start", 4, "--end", 9)
+    assert all(4.0 <= s["start"] and s["end"] <= 9.05 for s in cap["segments"])
+    assert "fellow americans" not in cap["caption"].lower()

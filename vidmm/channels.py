@@ -23,6 +23,7 @@ from .models.mini_xception import LABELS as EXPRESSIONS
 
 FACES_VERSION = "faces-v2"
 SOUNDS_VERSION = "yamnet-v1"
+TRANSCRIPT_WINDOW_VERSION = "window-v1"  # with transcribe.TRANSCRIBE_VERSION
 #: Short side of the frames faces are found in. YuNet found the same 80 of 80 visible video faces at 360,
 #: 288 and 240 px, at 23, 36 and 50 frames/s (``python benchmarks/emotion.py``), so 240 for every task.
 FACE_SIZE = 240
@@ -143,10 +144,40 @@ def sounds(extractor, path: str, yamnet) -> Sounds | None:
 
 
 def transcript(extractor, path: str, speech_model, **options):
-    """The file's transcript (cached by tasks/transcribe), or None without an audio track."""
+    """The file's transcript (cached by tasks/transcribe), or None without an audio track. In a window
+    (``--start``/``--end``) only the window's audio is transcribed, with times in the file's clock."""
     if speech_model is None or not extractor.probe(path).has_audio:
         return None
-    from .tasks.transcribe import transcribe
+    from .tasks.transcribe import TRANSCRIBE_VERSION, transcribe
 
     cache = extractor.cache if getattr(extractor.cache, "enabled", False) else None
-    return transcribe(path, speech_model, cache=cache, **options)
+    span = extractor.span(path)
+    if span is None:
+        return transcribe(path, speech_model, cache=cache, **options)
+    from .media.window import span_key
+    from .tasks.transcript import TranscriptResult
+
+    progress = options.pop("progress", None)
+    key = make_key(TRANSCRIPT_WINDOW_VERSION, TRANSCRIBE_VERSION, extractor.identity(path), span_key(span),
+                   getattr(speech_model, "path", speech_model), sorted(options.items()))
+    hit = extractor.cache.get("transcript", key)
+    if hit is not None:
+        return TranscriptResult.from_record(hit[1])
+    samples, offset = extractor.audio_in_window(path)
+    result = transcribe(samples, speech_model, progress=progress, **options)
+    result.file = str(path)
+    record = shift_times(result.to_record(), offset)
+    record["duration"] = float(extractor.probe(path).duration or result.duration + offset)
+    extractor.cache.put("transcript", key, {}, record)
+    return TranscriptResult.from_record(record)
+
+
+def shift_times(record, offset: float):
+    """A record with every ``start``/``end`` (and ``speech`` pair) moved by ``offset`` seconds."""
+    if isinstance(record, dict):
+        return {k: (v + offset if k in ("start", "end") and isinstance(v, int | float) else
+                    [[a + offset, b + offset] for a, b in v] if k == "speech" else shift_times(v, offset))
+                for k, v in record.items()}
+    if isinstance(record, list):
+        return [shift_times(x, offset) for x in record]
+    return record

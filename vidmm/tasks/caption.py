@@ -188,7 +188,7 @@ def _said(tr, a: float, b: float) -> str:
 
 def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock: _Clock) -> CaptionResult:
     info = extractor.require_video(path)
-    duration = float(info.duration or 0.0)
+    start, end = extractor.span(path) or (0.0, float(info.duration or 0.0))
     shots = extractor.shots(path)
     fe = extractor.frame_embeddings(path)
     clock.step("frames")
@@ -228,7 +228,7 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
         mid = order[int(np.searchsorted(np.cumsum(dur) / dur.sum(), 0.5))]
         nf = segments[mid].faces
         mf = int(faces.main.max()) if nf else 0
-    clauses = sound_clauses(snd.mean(0.0, duration or 1e9) if snd is not None else None, names)
+    clauses = sound_clauses(snd.mean(start, end or 1e9) if snd is not None else None, names)
     said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
     overall, _ = compose(words, nf, mf, clauses, "", fallback="a sequence of shots" if change else
                          "a scene that vidmm cannot describe with confidence")
@@ -253,8 +253,8 @@ def _caption_audio(path, extractor, models: CaptionModels, long: bool, clock: _C
     tr = extractor.transcript(path, models.speech)
     clock.step("speech")
     names = snd.class_names if snd is not None else []
-    duration = float(info.duration or 0.0)
-    spans = [(x.start, x.end) for x in tr.segments] if tr is not None and tr.segments else [(0.0, duration)]
+    start, end = extractor.span(path) or (0.0, float(info.duration or 0.0))
+    spans = [(x.start, x.end) for x in tr.segments] if tr is not None and tr.segments else [(start, end)]
     segments: list[CaptionSegment] = []
     for a, b in spans:
         mean = snd.mean(a, b) if snd is not None else None
@@ -264,7 +264,7 @@ def _caption_audio(path, extractor, models: CaptionModels, long: bool, clock: _C
         text = audio_sentence(sounds, said, voice)
         segments.append(CaptionSegment(a, b, text, [], [p.clause for p in sounds], said, 0, {},
                                        audio_sentence(sounds, "", voice or bool(said))))
-    mean = snd.mean(0.0, duration or 1e9) if snd is not None else None
+    mean = snd.mean(start, end or 1e9) if snd is not None else None
     said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
     overall = audio_sentence(heard(mean, names), said, tr is None and voice_heard(mean, names))
     # --long: the overall sentence and more of the transcript (there are no shots to walk through)

@@ -64,9 +64,12 @@ class TranscribeTask(Task):
     def run(self, path, extractor, model, opts, progress=None):
         from ..transcribe import transcribe
 
-        cache = extractor.cache if extractor.cache.enabled else None
-        result = transcribe(path, model, word_timestamps=opts.word_timestamps, language=opts.language,
-                            channels=opts.channels, cache=cache, progress=progress)
+        settings = {"word_timestamps": opts.word_timestamps, "language": opts.language, "channels": opts.channels}
+        if extractor.span(path) is not None and extractor.probe(path).has_audio:  # --start/--end
+            result = extractor.transcript(path, model, progress=progress, **settings)
+        else:
+            cache = extractor.cache if extractor.cache.enabled else None
+            result = transcribe(path, model, cache=cache, progress=progress, **settings)
         result.include_words = opts.word_timestamps
         return result
 
