@@ -79,7 +79,7 @@ def test_batch_and_python_give_the_single_file_record(tmp_path):
 
     single = _doc("scene", media(VIDEO), "--start", 10, "--end", 20, "--top-k", 3)
     out = tmp_path / "r.jsonl"
-    r = _cli("batch", media(VIDEO), "--task", "scene", "--out", out, "--opt", "start=10", "--opt", "end=20",
+    r = _cli("batch", media(VIDEO), "--task", "scene", "--out", out, "--start", 10, "--opt", "end=20",
              "--opt", "top_k=3")
     assert r.exit_code == 0, r.output
     batch = json.loads(out.read_text().splitlines()[0])

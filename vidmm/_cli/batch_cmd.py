@@ -115,6 +115,8 @@ def batch(
     long: Annotated[bool, typer.Option("--long", help="caption: a short paragraph as well.")] = False,
     backbone: Annotated[str | None, typer.Option("--backbone", help="Backbone name or path.")] = None,
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
+    start: Annotated[float | None, typer.Option("--start", help="Analyse each file from this time (s).")] = None,
+    end: Annotated[float | None, typer.Option("--end", help="Analyse each file up to this time (s).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the feature cache.")] = False,
     opt: Annotated[list[str] | None, typer.Option(
         "--opt", help="Any option of the task as KEY=VALUE (repeatable), e.g. --opt fps=4 for emotion.")] = None,
@@ -144,7 +146,8 @@ def batch(
     given = {"labels": labels, "labels_file": None if labels_file is None else str(labels_file), "vocab": vocab,
              "top_k": None if top_k == 5 else top_k, "asr_model": asr_model, "backbone": backbone,
              "max_frames": None if max_frames == 32 else max_frames, "no_cache": no_cache or None,
-             "question": question, "choices": choices, "long": long or None, "head": head}
+             "question": question, "choices": choices, "long": long or None, "head": head,
+             "start": start, "end": end}
     options = {k: v for k, v in given.items() if v is not None}
     for item in opt or []:
         key, eq, value = item.partition("=")
