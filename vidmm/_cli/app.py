@@ -2,7 +2,8 @@
 
 ``vidmm``, ``vidmm --help`` and ``vidmm --version`` are answered from ``FAST_HELP`` without importing
 Typer, Rich or any model library, so a shell script asking for them pays about one Python start-up.
-A test checks that ``FAST_HELP`` lists exactly the commands registered here.
+The task commands and their help lines come from the task registry (plugins' tasks included); a test
+checks that the fast help lists exactly the commands registered here.
 """
 
 from __future__ import annotations
@@ -11,15 +12,11 @@ import sys
 
 from .._version import __version__
 
-#: (name, one-line help) of every top-level command, in the order shown.
-COMMANDS = [
-    ("caption", "One-sentence caption for the clip and one per shot, with sounds and speech."),
-    ("ask", "Answer a question about a video: answer, confidence and the moment that shows it."),
-    ("info", "Probe: duration, fps, size, codecs, audio, rotation."),
-    ("scene", "Scene and action labels for the clip and each shot, zero-shot, any label set."),
-    ("emotion", "Overall emotion and a per-segment timeline, faces and voice fused."),
-    ("transcribe", "Speech to text (txt/srt/vtt/json), with word timestamps."),
-    ("search", "Rank the clips (and moments) of a folder by a text query."),
+#: Task commands are listed in this order (other registered tasks, e.g. a plugin's, after them); each
+#: one's help line is its ``summary`` in the task registry.
+TASK_ORDER = ("caption", "ask", "info", "scene", "emotion", "transcribe", "search")
+#: (name, one-line help) of the commands that are not tasks, shown after the tasks.
+OTHER_COMMANDS = [
     ("batch", "Run one task over many files: durable JSONL (resumable), CSV or JSON, parallel workers or Ray."),
     ("report", "One self-contained HTML page: thumbnails, timeline, all task results per video."),
     ("train", "Train a fusion head (early, late, attention) on a CSV of path,label."),
@@ -27,6 +24,22 @@ COMMANDS = [
     ("models", "Which models are present, fetch missing ones, where they live."),
     ("cache", "Show or clear the embedding cache."),
 ]
+
+
+def task_names() -> list[str]:
+    """The registered tasks in the order commands are shown (the registry imports no model library)."""
+    from ..tasks.registry import tasks
+
+    registered = tasks()
+    return [n for n in TASK_ORDER if n in registered] + sorted(n for n in registered if n not in TASK_ORDER)
+
+
+def commands() -> list[tuple[str, str]]:
+    """(name, one-line help) of every top-level command, in the order shown."""
+    from ..tasks.registry import get_task
+
+    return [(n, get_task(n).summary) for n in task_names()] + OTHER_COMMANDS
+
 
 #: The module of vidmm._cli holding each built-in task's ``render_table(result)`` (people's view).
 RENDERERS = {"caption": "caption_cmd", "ask": "ask_cmd", "info": "info_cmd", "scene": "scene_cmd",
@@ -52,8 +65,9 @@ Run `vidmm COMMAND --help` for a command's options.
 
 
 def fast_help() -> str:
-    width = max(len(n) for n, _ in COMMANDS)
-    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS)
+    rows = commands()
+    width = max(len(n) for n, _ in rows)
+    lines = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in rows)
     return FAST_HELP.format(commands=lines)
 
 
@@ -86,7 +100,6 @@ def build_app():
 
     import importlib
 
-    from ..tasks.registry import tasks
     from .batch_cmd import batch
     from .cache_cmd import cache_app
     from .models_cmd import models_app
@@ -95,14 +108,9 @@ def build_app():
 
     # Every registered task is a command; its people's view is ``render_table`` in the module RENDERERS
     # names (a task without one, e.g. a plugin's, gets the generic view of its fields).
-    registered = tasks()
-    for name, _ in COMMANDS:
-        if name in registered:
-            module = importlib.import_module(f".{RENDERERS[name]}", __package__) if name in RENDERERS else None
-            app.command(name)(task_command(name, getattr(module, "render_table", None)))
-    for name in registered:
-        if name not in RENDERERS:
-            app.command(name)(task_command(name))
+    for name in task_names():
+        module = importlib.import_module(f".{RENDERERS[name]}", __package__) if name in RENDERERS else None
+        app.command(name)(task_command(name, getattr(module, "render_table", None)))
     app.command("batch")(batch)
     app.command("report")(report)
     app.command("train")(train)
