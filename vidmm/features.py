@@ -11,7 +11,6 @@ second task or question on the same file decodes nothing:
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +21,7 @@ from .media import shots as shots_mod
 from .media.audio import FEATURES_VERSION, AudioFeatures
 from .media.frames import Frame, Sampling
 from .media.probe import MediaInfo
-from .media.window import Window
+from .media.window import Window, WindowedFeatures
 from .timecode import Span, Timecode
 
 #: At least this many frames per shot, one more per SECONDS_PER_FRAME of a long shot, at most MAX_FRAMES.
@@ -57,7 +56,7 @@ class FrameEmbeddings:
         return (self.times >= span.start.seconds) & (self.times < max(span.end.seconds, span.start.seconds + 1e-6))
 
 
-class Extractor:
+class Extractor(WindowedFeatures):
     """Features of media files, computed once and cached. Models load on first use, once."""
 
     def __init__(
@@ -132,64 +131,6 @@ class Extractor:
             raise NoVideoStreamError("has no video stream (audio only?)", path=path,
                                      hint="use `vidmm transcribe` or `vidmm caption` for audio files")
         return info
-
-    # -- the analysed stretch (--start/--end) ---------------------------------------------------------
-    @contextmanager
-    def windowed(self, start: float | None = None, end: float | None = None):
-        """Within this block every feature comes from [start, end) of each file, times in the file's clock."""
-        before, self.window = self.window, Window.of(start, end)
-        try:
-            yield self
-        finally:
-            self.window = before
-
-    def span(self, path: str) -> tuple[float, float] | None:
-        """``(start, end)`` of the window in ``path``, or None for the whole file (always for a photo)."""
-        if self.window is None:
-            return None
-        from .media.window import span_of
-
-        info = self.probe(path)
-        return None if info.kind == "image" else span_of(self.window, float(info.duration or 0.0), path)
-
-    def sampling(self, path: str, sampling: Sampling | None = None) -> Sampling:
-        """``sampling`` (default: ``sampling_for``) with its targets inside the window."""
-        return self._in_window(path, sampling) if sampling is not None else self.sampling_for(path)
-
-    def _in_window(self, path: str, sampling: Sampling) -> Sampling:
-        """Spread over the window what ``sampling`` spreads over the file: n frames of it, or one every s."""
-        span = self.span(path)
-        if span is None or sampling.kind not in ("uniform", "every"):
-            return sampling
-        a, b = span
-        n = sampling.n if sampling.kind == "uniform" else max(1, int((b - a) / sampling.seconds + 1e-9))
-        return Sampling.per_shot([(a, b)], per_shot=n, mode=sampling.mode)
-
-    def _window_shots(self, path: str, span: tuple[float, float]) -> list[shots_mod.Shot]:
-        """The window's shots: clipped from the file's when those are cached or the window is most of the
-        file, else found by decoding the window alone (cached by window)."""
-        from .media import window
-
-        whole = make_key(self.identity(path), shots_mod.VERSION)
-        duration = float(self.probe(path).duration or 0.0)
-        if self.cache.get("shots", whole) is not None or span[1] - span[0] >= duration / 2:
-            self.window, saved = None, self.window
-            try:
-                return window.clip_shots(self.shots(path), span)
-            finally:
-                self.window = saved
-        key = make_key(self.identity(path), shots_mod.VERSION, window.span_key(span))
-        hit = self.cache.get("shots", key)
-        if hit is not None:
-            a = hit[0]
-            return [shots_mod.Shot(i, Span(Timecode(float(s)), Timecode(float(e))), None if np.isnan(c) else float(c))
-                    for i, (s, e, c) in enumerate(zip(a["start"], a["end"], a["score"]))]
-        found = window.shots_between(path, span)
-        self.cache.put("shots", key, {
-            "start": np.array([s.start for s in found], dtype=np.float64),
-            "end": np.array([s.span.end.seconds for s in found], dtype=np.float64),
-            "score": np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)})
-        return found
 
     def shots(self, path: str) -> list[shots_mod.Shot]:
         """Shot spans covering the video (cached). A photo is one shot at time 0; an audio file one span
@@ -331,6 +272,12 @@ class Extractor:
 
         return channels.transcript(self, path, speech_model, **options)
 
+    def text(self, path: str, ocr_model, **options):
+        """On-screen text read on the frames (vidmm.channels_text, cached per file and sampling)."""
+        from . import channels_text
+
+        return channels_text.text(self, path, ocr_model, **options)
+
     def audio(self, path: str) -> np.ndarray | None:
         """16 kHz mono samples (kept in memory for this extractor), or None without an audio track."""
         key = os.path.abspath(path)
@@ -339,16 +286,6 @@ class Extractor:
 
             self._audio[key] = load_audio(path)
         return self._audio[key]
-
-    def audio_in_window(self, path: str) -> tuple[np.ndarray | None, float]:
-        """The window's samples and the file time of the first one (the whole track and 0.0 unwindowed)."""
-        samples = self.audio(path)
-        span = self.span(path)
-        if samples is None or span is None:
-            return samples, 0.0
-        from .media.audio import SAMPLE_RATE
-
-        return samples[int(span[0] * SAMPLE_RATE):int(span[1] * SAMPLE_RATE)], span[0]
 
     def audio_features(self, path: str) -> AudioFeatures | None:
         """librosa features per window (cached), or None when the file has no audio track."""

@@ -8,10 +8,15 @@ starts at 60 s starts at 65 s.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
+from ..cache import make_key
 from ..errors import DecodeError, InputError
 from ..timecode import Span, Timecode
+from .sampling import Sampling
 from .shot_cuts import Shot, shots_from_scores
 from .shot_scores import hsv_frames, scan
 
@@ -78,3 +83,76 @@ def shots_between(path: str | os.PathLike, span: tuple[float, float]) -> list[Sh
     local = shots_from_scores(part.times - a, part.scores, part.bright, b - a)
     return [Shot(s.index, Span(Timecode(s.span.start.seconds + a), Timecode(s.span.end.seconds + a)), s.cut_score)
             for s in local]
+
+
+class WindowedFeatures:
+    """The Extractor's window: ``windowed`` sets it, and the feature methods ask ``span`` which stretch of
+    a file to read (``Extractor`` is this class's only user; it is a class of its own to keep
+    features.py about features)."""
+
+    window: Window | None = None
+
+    @contextmanager
+    def windowed(self, start: float | None = None, end: float | None = None):
+        """Within this block every feature comes from [start, end) of each file, times in the file's clock."""
+        before, self.window = self.window, Window.of(start, end)
+        try:
+            yield self
+        finally:
+            self.window = before
+
+    def span(self, path: str) -> tuple[float, float] | None:
+        """``(start, end)`` of the window in ``path``, or None for the whole file (always for a photo)."""
+        if self.window is None:
+            return None
+        info = self.probe(path)
+        return None if info.kind == "image" else span_of(self.window, float(info.duration or 0.0), path)
+
+    def sampling(self, path: str, sampling: Sampling | None = None) -> Sampling:
+        """``sampling`` (default: ``sampling_for``) with its targets inside the window."""
+        return self._in_window(path, sampling) if sampling is not None else self.sampling_for(path)
+
+    def _in_window(self, path: str, sampling: Sampling) -> Sampling:
+        """Spread over the window what ``sampling`` spreads over the file: n frames of it, or one every s."""
+        span = self.span(path)
+        if span is None or sampling.kind not in ("uniform", "every"):
+            return sampling
+        a, b = span
+        n = sampling.n if sampling.kind == "uniform" else max(1, int((b - a) / sampling.seconds + 1e-9))
+        return Sampling.per_shot([(a, b)], per_shot=n, mode=sampling.mode)
+
+    def _window_shots(self, path: str, span: tuple[float, float]) -> list[Shot]:
+        """The window's shots: clipped from the file's when those are cached or the window is most of the
+        file, else found by decoding the window alone (cached by window)."""
+        from .shots import VERSION
+
+        whole = make_key(self.identity(path), VERSION)
+        duration = float(self.probe(path).duration or 0.0)
+        if self.cache.get("shots", whole) is not None or span[1] - span[0] >= duration / 2:
+            self.window, saved = None, self.window
+            try:
+                return clip_shots(self.shots(path), span)
+            finally:
+                self.window = saved
+        key = make_key(self.identity(path), VERSION, span_key(span))
+        hit = self.cache.get("shots", key)
+        if hit is not None:
+            a = hit[0]
+            return [Shot(i, Span(Timecode(float(s)), Timecode(float(e))), None if np.isnan(c) else float(c))
+                    for i, (s, e, c) in enumerate(zip(a["start"], a["end"], a["score"]))]
+        found = shots_between(path, span)
+        self.cache.put("shots", key, {
+            "start": np.array([s.start for s in found], dtype=np.float64),
+            "end": np.array([s.span.end.seconds for s in found], dtype=np.float64),
+            "score": np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)})
+        return found
+
+    def audio_in_window(self, path: str) -> tuple[np.ndarray | None, float]:
+        """The window's samples and the file time of the first one (the whole track and 0.0 unwindowed)."""
+        samples = self.audio(path)
+        span = self.span(path)
+        if samples is None or span is None:
+            return samples, 0.0
+        from .audio import SAMPLE_RATE
+
+        return samples[int(span[0] * SAMPLE_RATE):int(span[1] * SAMPLE_RATE)], span[0]
