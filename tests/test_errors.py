@@ -15,8 +15,9 @@ from vidmm.media.frames import Sampling, sample_frames
 # What `vidmm info` must refuse (an audio file, a still image and a truncated file whose header is
 # intact are things a probe can describe).
 INFO_REFUSES = ["empty", "text", "directory", "missing", "unreadable"]
-# What frame sampling (every video task) must refuse.
-VIDEO_REFUSES = INFO_REFUSES + ["truncated", "audio_only", "image"]
+# What frame sampling (every video task) must refuse. A truncated file is answered from what was read and
+# flagged (test_truncated_video_is_sampled_up_to_its_end_and_flagged).
+VIDEO_REFUSES = INFO_REFUSES + ["audio_only", "image"]
 EXPECTED_WORDS = {
     "empty": "empty", "text": "not a media file", "directory": "directory", "missing": "no such file",
     "unreadable": "permission", "truncated": "truncated", "audio_only": "no video stream",
@@ -43,6 +44,16 @@ def test_sampling_refuses_bad_input_with_a_clear_error(bad_inputs, name):
     assert "\n" not in line and str(path) in line
     assert EXPECTED_WORDS[name] in line
     assert err.value.exit_code in (EXIT_SOME_FAILED, EXIT_NO_INPUT)
+
+
+def test_truncated_video_is_sampled_up_to_its_end_and_flagged(bad_inputs):
+    from vidmm.media import health
+
+    path = bad_inputs["truncated"]  # the first 30% of a 14 s clip
+    frames = list(sample_frames(path, Sampling.uniform(4)))
+    assert frames and max(f.seconds for f in frames) < 0.4 * 14.0
+    flag = health.problems(path)["truncated"]
+    assert flag["at"] < 0.4 * flag["of"] and flag["of"] > 13
 
 
 @pytest.mark.parametrize("name", INFO_REFUSES)

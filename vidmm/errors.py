@@ -65,6 +65,11 @@ class DecodeError(InputError, kind="decode"):
     """Every decoding backend failed on the file."""
 
 
+class DamagedError(InputError, kind="damaged"):
+    """The file's data is damaged where vidmm needed it (FFmpeg reports invalid data, a failed seek, ...):
+    ``damaged at 3.2 s: ...``. Where most of a file decodes, tasks answer instead and flag the damage."""
+
+
 class ModelMissingError(VidmmError, kind="model-missing", exit_code=EXIT_MODEL_MISSING):
     """A model the task needs is not present; the hint says how to get it."""
 

@@ -29,8 +29,13 @@ FEATURES_VERSION = "audio-v1"
 
 
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray | None:
-    """Decode the first audio track to mono float32 at ``sr`` Hz, packet by packet. None if no audio."""
+    """Decode the first audio track to mono float32 at ``sr`` Hz, packet by packet. None if no audio.
+
+    A packet FFmpeg cannot decode is skipped, and data that ends before the header's duration is kept:
+    both are noted (media/health.py) for the result to flag. Nothing decodable at all is a DecodeError."""
     import av
+
+    from . import health
 
     container = open_container(path)
     with container:
@@ -39,18 +44,47 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray | N
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
         chunks: list[np.ndarray] = []
+        tb = float(stream.time_base) if stream.time_base else None
+        first_error = None
         try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                    for frame in frames:
+                        for out in resampler.resample(frame):
+                            chunks.append(out.to_ndarray().reshape(-1))
+                except (av.error.FFmpegError, ValueError) as exc:
+                    first_error = first_error or exc
+                    at = packet.pts * tb if packet.pts is not None and tb else sum(map(len, chunks)) / sr
+                    health.note_damaged(path, at, getattr(exc, "strerror", None) or str(exc))
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:
-            if not chunks:
-                raise DecodeError(f"audio track cannot be decoded: {exc.strerror or exc}", path=str(path)) from exc
+            first_error = first_error or exc
+            if not isinstance(exc, av.error.EOFError):
+                health.note_damaged(path, sum(map(len, chunks)) / sr, f"reading stopped: {exc.strerror or exc}")
         if not chunks:
+            if first_error is not None:
+                raise DecodeError(f"audio track cannot be decoded: {getattr(first_error, 'strerror', None) or first_error}",
+                                  path=str(path)) from first_error
             return np.zeros(0, dtype=np.float32)
-        return np.concatenate(chunks).astype(np.float32, copy=False)
+        samples = np.concatenate(chunks).astype(np.float32, copy=False)
+        _note_early_end(path, container, stream, len(samples) / sr)
+        return samples
+
+
+def _note_early_end(path, container, stream, decoded_s: float) -> None:
+    """Flag audio that stops short of the duration its header promises (a truncated download)."""
+    from . import health
+
+    if stream.duration is not None and stream.time_base is not None:
+        promised = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        promised = container.duration / 1_000_000
+    else:
+        return
+    if promised > 0 and decoded_s < promised - max(0.25, 0.03 * promised):
+        health.note_truncated(path, decoded_s, promised)
 
 
 @dataclass

@@ -84,8 +84,8 @@ def sample_frames(
             report.seeks = reader.report.seeks
             report.warnings = list(reader.report.warnings)
             report.truncated_at = reader.report.truncated_at
-    if count == 0 or reader.report.truncated_at is not None:
-        # A partial answer about a truncated file would pass for a whole one: refuse it.
+    if count == 0:
+        # A truncated or damaged file that still yields frames is answered and flagged (media/health.py).
         detail = reader.report.warnings[0] if reader.report.warnings else "no frame could be decoded"
         raise DecodeError(f"truncated or damaged: {detail}", path=str(path),
                           hint="re-download or re-encode the file")

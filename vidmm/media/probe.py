@@ -6,8 +6,8 @@ import os
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-from ..errors import InputError
-from .source import open_container
+from ..errors import InputError, VidmmError
+from .source import damaged, open_container
 
 #: Bumped whenever probe() reads a file differently: cached probes (features.Extractor) are keyed by it.
 VERSION = "probe-v1"
@@ -40,6 +40,18 @@ class AudioInfo:
     channels: int
     layout: str | None
     sample_format: str | None
+
+
+def stream_is_still(container, stream) -> bool:
+    """``is_still_image`` for an open stream, counting frames from duration x rate when the header has no
+    count (Matroska, WebM): an MJPEG video there is a video, not a photo."""
+    frames = stream.frames or None
+    if not frames:
+        rate = stream.average_rate or stream.guessed_rate
+        duration = _duration(container, stream)
+        if rate and duration:
+            frames = int(round(duration * float(rate)))
+    return is_still_image(container.format.name, stream.codec_context.name, frames)
 
 
 #: Containers that hold a still picture rather than a video.
@@ -101,12 +113,17 @@ def _bit_depth(pix_fmt: str | None) -> int | None:
 
 def _is_variable_rate(container, stream) -> bool:
     """Look at packet timestamps: a constant-rate stream has (nearly) one frame duration between them."""
+    import av
+
     pts = []
-    for packet in container.demux(stream):
-        if packet.pts is not None:
-            pts.append(packet.pts)
-        if len(pts) >= _VFR_PACKETS:
-            break
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                pts.append(packet.pts)
+            if len(pts) >= _VFR_PACKETS:
+                break
+    except av.error.FFmpegError:
+        pass  # damaged data: judge from the packets read before it
     if len(pts) < 3:
         return False
     pts.sort()
@@ -129,79 +146,96 @@ def _duration(container, stream) -> float | None:
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:
-    """Read what the file holds. Raises InputError if it is not readable media at all."""
-    container = open_container(path)
-    with container:
-        vstream = container.streams.video[0] if container.streams.video else None
-        astream = container.streams.audio[0] if container.streams.audio else None
-        if vstream is None and astream is None:
-            raise InputError("no video or audio stream", path=str(path))
-        # The container's duration is what players show; a stream's may start late or end early.
-        if container.duration is not None and container.duration > 0:
-            duration = container.duration / 1_000_000
-        else:
-            duration = _duration(container, vstream if vstream is not None else astream)
+    """Read what the file holds. Raises InputError if it is not readable media at all, DamagedError
+    (``damaged: ...``) where FFmpeg fails on the data it needs."""
+    import av
 
-        video = None
-        if vstream is not None:
-            cc = vstream.codec_context
-            rate = vstream.average_rate or vstream.guessed_rate or vstream.base_rate
-            fps = float(rate) if rate else None
-            rotation, interlaced = 0, None
-            try:  # one decoded frame tells rotation (display matrix) and interlacing
-                frame = next(container.decode(vstream))
-                rotation = int(getattr(frame, "rotation", 0) or 0)
-                interlaced = bool(frame.interlaced_frame)
-            except Exception:  # noqa: BLE001 - a stream we cannot decode still gets its header info
-                pass
+    container = open_container(path)
+    try:
+        with container:
+            return _probe(container, path)
+    except VidmmError:
+        raise
+    except av.error.FFmpegError as exc:
+        raise damaged(exc, path) from exc
+
+
+def _probe(container, path) -> MediaInfo:
+    import av
+
+    vstream = container.streams.video[0] if container.streams.video else None
+    astream = container.streams.audio[0] if container.streams.audio else None
+    if vstream is None and astream is None:
+        raise InputError("no video or audio stream", path=str(path))
+    # The container's duration is what players show; a stream's may start late or end early.
+    if container.duration is not None and container.duration > 0:
+        duration = container.duration / 1_000_000
+    else:
+        duration = _duration(container, vstream if vstream is not None else astream)
+
+    video = None
+    if vstream is not None:
+        cc = vstream.codec_context
+        rate = vstream.average_rate or vstream.guessed_rate or vstream.base_rate
+        fps = float(rate) if rate else None
+        rotation, interlaced = 0, None
+        try:  # one decoded frame tells rotation (display matrix) and interlacing
+            frame = next(container.decode(vstream))
+            rotation = int(getattr(frame, "rotation", 0) or 0)
+            interlaced = bool(frame.interlaced_frame)
+        except Exception:  # noqa: BLE001 - a stream we cannot decode still gets its header info
+            pass
+        try:
             container.seek(0)
-            variable = _is_variable_rate(container, vstream)
-            if vstream.frames:
-                frame_count, exact = int(vstream.frames), True
-            elif duration and fps:
-                frame_count, exact = int(round(duration * fps)), False
-            else:
-                frame_count, exact = None, False
-            w, h = cc.width, cc.height
-            dw, dh = (h, w) if rotation % 180 else (w, h)
-            sar = vstream.sample_aspect_ratio
-            video = VideoInfo(
-                codec=cc.name,
-                width=dw,
-                height=dh,
-                coded_width=w,
-                coded_height=h,
-                rotation=rotation % 360,
-                fps=fps,
-                variable_fps=variable,
-                frame_count=frame_count,
-                frame_count_exact=exact,
-                pix_fmt=cc.pix_fmt,
-                bit_depth=_bit_depth(cc.pix_fmt),
-                interlaced=interlaced,
-                sample_aspect_ratio=str(Fraction(sar.numerator, sar.denominator)) if sar else None,
-            )
-        audio = None
-        if astream is not None:
-            ac = astream.codec_context
-            audio = AudioInfo(
-                codec=ac.name,
-                sample_rate=int(ac.sample_rate or astream.rate or 0),
-                channels=int(ac.channels or 0),
-                layout=getattr(ac.layout, "name", None),
-                sample_format=getattr(ac.format, "name", None),
-            )
-        if video is not None:
-            kind = "image" if is_still_image(container.format.name, video.codec, video.frame_count) else "video"
+        except av.error.FFmpegError:
+            pass  # no seeking in damaged data: the frame-rate check reads on from the first frame
+        variable = _is_variable_rate(container, vstream)
+        if vstream.frames:
+            frame_count, exact = int(vstream.frames), True
+        elif duration and fps:
+            frame_count, exact = int(round(duration * fps)), False
         else:
-            kind = "audio"
-        return MediaInfo(
-            file=str(path),
-            kind=kind,
-            container=container.format.name,
-            duration=duration,
-            size_bytes=os.path.getsize(path),
-            bit_rate=container.bit_rate or None,
-            video=video,
-            audio=audio,
+            frame_count, exact = None, False
+        w, h = cc.width, cc.height
+        dw, dh = (h, w) if rotation % 180 else (w, h)
+        sar = vstream.sample_aspect_ratio
+        video = VideoInfo(
+            codec=cc.name,
+            width=dw,
+            height=dh,
+            coded_width=w,
+            coded_height=h,
+            rotation=rotation % 360,
+            fps=fps,
+            variable_fps=variable,
+            frame_count=frame_count,
+            frame_count_exact=exact,
+            pix_fmt=cc.pix_fmt,
+            bit_depth=_bit_depth(cc.pix_fmt),
+            interlaced=interlaced,
+            sample_aspect_ratio=str(Fraction(sar.numerator, sar.denominator)) if sar else None,
         )
+    audio = None
+    if astream is not None:
+        ac = astream.codec_context
+        audio = AudioInfo(
+            codec=ac.name,
+            sample_rate=int(ac.sample_rate or astream.rate or 0),
+            channels=int(ac.channels or 0),
+            layout=getattr(ac.layout, "name", None),
+            sample_format=getattr(ac.format, "name", None),
+        )
+    if video is not None:
+        kind = "image" if is_still_image(container.format.name, video.codec, video.frame_count) else "video"
+    else:
+        kind = "audio"
+    return MediaInfo(
+        file=str(path),
+        kind=kind,
+        container=container.format.name,
+        duration=duration,
+        size_bytes=os.path.getsize(path),
+        bit_rate=container.bit_rate or None,
+        video=video,
+        audio=audio,
+    )

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InputError, NoVideoStreamError
 from ..timecode import Timecode
+from . import health
 from .sampling import Frame, SampleReport, scaled_size, snap_target
 from .source import open_container
 
@@ -58,9 +59,9 @@ class PyAVReader:
             raise NoVideoStreamError("has no video stream (audio only?)", path=self.path,
                                      hint="use `vidmm transcribe` for audio files")
         self.stream = self.container.streams.video[0]
-        from .probe import is_still_image
+        from .probe import stream_is_still
 
-        if is_still_image(self.container.format.name, self.stream.codec_context.name, self.stream.frames):
+        if stream_is_still(self.container, self.stream):
             self.container.close()
             raise InputError("is a still image, not a video", path=self.path,
                              hint="vidmm analyses video files; make a clip from the image first")
@@ -84,6 +85,7 @@ class PyAVReader:
         self._rotation: int | None = None
         self._keyframe_times: list[float] | None = None
         self._packets: PacketIndex | None = None
+        self._seek_failed = False  # FFmpeg could not seek in this file (damaged index): decode forward only
         # One reformatter keeps its swscale context between frames (a new one per frame costs 2x).
         from av.video.reformatter import VideoReformatter
 
@@ -102,20 +104,46 @@ class PyAVReader:
 
     def _seek(self, t: float):
         self.report.seeks += 1
+        if self._seek_failed:
+            return  # decode on from where the decoder is: callers drop frames before their target
         target = t + self.t0
-        if self.time_base:
-            self.container.seek(max(int(target / self.time_base), 0), stream=self.stream, backward=True)
-        else:  # pragma: no cover - every stream we met has a time base
-            self.container.seek(max(int(target * 1_000_000), 0))
+        try:
+            if self.time_base:
+                self.container.seek(max(int(target / self.time_base), 0), stream=self.stream, backward=True)
+            else:  # pragma: no cover - every stream we met has a time base
+                self.container.seek(max(int(target * 1_000_000), 0))
+        except self._av.error.FFmpegError as exc:
+            # FFmpeg says "operation not permitted" when its index or the data it points to is damaged.
+            self._seek_failed = True
+            self.report.warnings.append(f"cannot seek ({exc.strerror or exc}): decoding from the start")
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """The container again, from its start (after a failed seek left it at an unknown position)."""
+        self.container.close()
+        self.container = open_container(self.path)
+        self.stream = self.container.streams.video[0]
+        self.stream.thread_type = "SLICE"
 
     def _decode(self) -> Iterator:
-        """Decoded frames from the current position; stops quietly at a damaged tail."""
+        """Decoded frames from the current position. A packet FFmpeg cannot decode is skipped and noted
+        (media/health.py: the result says where the file is damaged); a demuxer error ends the stream."""
+        av = self._av
         try:
-            for frame in self.container.decode(self.stream):
-                self.report.decoded += 1
-                yield frame
-        except self._av.error.FFmpegError as exc:
+            for packet in self.container.demux(self.stream):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:
+                    at = packet.pts * self.time_base - self.t0 if packet.pts is not None and self.time_base else None
+                    health.note_damaged(self.path, at, exc.strerror or str(exc))
+                    continue
+                for frame in frames:
+                    self.report.decoded += 1
+                    yield frame
+        except av.error.FFmpegError as exc:
             self.report.warnings.append(f"decoding stopped early: {exc.strerror or exc}")
+            if not isinstance(exc, av.error.EOFError):
+                health.note_damaged(self.path, None, f"reading stopped: {exc.strerror or exc}")
 
     def _convert(self, frame, size: int | None) -> np.ndarray:
         w, h = scaled_size(frame.width, frame.height, size)
@@ -136,9 +164,11 @@ class PyAVReader:
     # -- strategies ----------------------------------------------------------------------------
     def _note_early_end(self, last: float | None) -> None:
         """The data stopped well before the duration the header promises: a truncated file."""
-        if self.duration and (last is None or last < 0.9 * self.duration - 0.5):
+        slack = max(3 / self.fps if self.fps else 0.1, 0.03 * (self.duration or 0.0), 0.1)
+        if self.duration and (last is None or last < self.duration - slack):
             shown = "no frame" if last is None else f"{last:.1f} s"
             self.report.truncated_at = last or 0.0
+            health.note_truncated(self.path, last or 0.0, self.duration)
             message = f"video data ends at {shown} of the {self.duration:.1f} s the header promises"
             if message not in self.report.warnings:
                 self.report.warnings.append(message)
@@ -170,7 +200,10 @@ class PyAVReader:
                                         np.asarray(sizes, dtype=np.int64)[order],
                                         np.asarray(keys, dtype=bool)[order],
                                         np.asarray(bidir, dtype=bool)[order], missing)
-            self.container.seek(0)
+            try:
+                self.container.seek(0)
+            except self._av.error.FFmpegError:
+                self._reopen()  # back to the start of a file FFmpeg cannot seek in
         return self._packets
 
     def keyframe_times(self) -> list[float]:
