@@ -30,6 +30,7 @@ BUILTIN = (
     "vidmm.tasks.plugins.emotion",
     "vidmm.tasks.plugins.transcribe",
     "vidmm.tasks.plugins.search",
+    "vidmm.tasks.plugins.ocr",
 )
 
 _tasks: dict[str, Task] = {}

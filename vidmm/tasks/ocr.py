@@ -1,0 +1,180 @@
+"""On-screen text as a timeline: the lines the text channel read, each distinct line once.
+
+``ocr(path, extractor, model)`` reads the frames through ``extractor.text`` (vidmm.channels_text, cached)
+and merges what it read across frames: a line seen on consecutive frames (the same text once spaces,
+case and punctuation are ignored, or nearly the same text in an overlapping box) is one entry with the
+``start`` of its first frame and the ``end`` of its last, the box and score of its best reading, and the
+reading seen most often. A line missed on one frame and read again on the next keeps its entry.
+
+``match(query, text)`` is the fuzzy comparison ask and search use: case, spaces and punctuation ignored,
+small errors tolerated (the best-matching stretch of ``text`` against the query, difflib's ratio).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..channels_text import INTERVAL, TextFrames
+
+#: Two readings in boxes overlapping at least this much (IoU) with this similarity are one line.
+SAME_BOX, SIMILAR = 0.3, 0.8
+#: A line unseen for more than this many steps has ended (a reading missed on one frame does not end it).
+GAP_STEPS = 2
+
+
+def norm(text: str) -> str:
+    """Lower case, letters and digits only (CJK included): what matching compares."""
+    return "".join(c for c in str(text).lower() if c.isalnum())
+
+
+def match(query: str, text: str) -> float:
+    """How well ``query`` appears in ``text`` (0-1), ignoring case, spaces and punctuation: 1.0 when it is
+    a part of it, else the best ratio of a stretch of ``text`` as long as the query."""
+    q, t = norm(query), norm(text)
+    if not q or not t:
+        return 0.0
+    if q in t:
+        return 1.0
+    n = len(q)
+    if len(t) <= n:
+        return difflib.SequenceMatcher(None, q, t).ratio()
+    best = 0.0
+    for i in range(0, len(t) - n + 1):
+        best = max(best, difflib.SequenceMatcher(None, q, t[i:i + n]).ratio())
+    return best
+
+
+@dataclass
+class TextLine:
+    """One distinct line of on-screen text: when it is shown, where (normalised x, y, w, h), how sure."""
+
+    text: str
+    start: float
+    end: float
+    box: tuple[float, float, float, float]
+    score: float
+    frames: int = 1
+    readings: Counter = field(default_factory=Counter, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text,
+                "box": [round(float(v), 4) for v in self.box], "score": round(self.score, 3), "frames": self.frames}
+
+
+@dataclass
+class OcrResult:
+    """``vidmm ocr``'s answer for one file."""
+
+    file: str
+    kind: str
+    duration: float
+    model: str
+    lines: list[TextLine]
+    frames_sampled: int = 0
+    frames_read: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The lines in reading order: by when they appear, those appearing together top to bottom."""
+        return "\n".join(x.text for x in self.lines)  # timeline() orders them so
+
+    def find(self, query: str, threshold: float = SIMILAR) -> list[tuple[float, TextLine]]:
+        """(score, line) of the lines matching ``query``, best first."""
+        scored = [(match(query, x.text), x) for x in self.lines]
+        return sorted([(s, x) for s, x in scored if s >= threshold], key=lambda p: -p[0])
+
+    def to_dict(self) -> dict:
+        return {"task": "ocr", "file": self.file, "kind": self.kind, "duration": round(self.duration, 3),
+                "model": self.model, "text": self.text, "lines": [x.to_dict() for x in self.lines],
+                "frames": {"sampled": self.frames_sampled, "read": self.frames_read}, "notes": list(self.notes)}
+
+
+def _iou(a, b) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    w = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
+    h = max(0.0, min(ay1, by1) - max(a[1], b[1]))
+    inter = w * h
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _similar(a: str, b: str, box_a, box_b) -> float:
+    """How much two readings are one line (0: not): the same text anywhere on the frame; nearly the same
+    text in an overlapping box; or one reading part of the other in the same place (a title wiped in)."""
+    if a == b:
+        return 1.0
+    if _overlap(box_a, box_b) < SAME_BOX:
+        return 0.0
+    if min(len(a), len(b)) >= 3 and (a in b or b in a) and _overlap(box_a, box_b) >= 0.6:
+        return 0.9
+    sim = difflib.SequenceMatcher(None, a, b).ratio()
+    return sim if sim >= SIMILAR and _iou(box_a, box_b) >= SAME_BOX else 0.0
+
+
+def _overlap(a, b) -> float:
+    """Intersection over the smaller box."""
+    w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    small = min(a[2] * a[3], b[2] * b[3])
+    return w * h / small if small > 0 else 0.0
+
+
+def timeline(frames: TextFrames, until: float | None = None) -> list[TextLine]:
+    """Distinct lines across frames, in order of appearance (see the module doc); no line ends after
+    ``until`` (the end of the file or window)."""
+    step = frames.step
+    done: list[TextLine] = []
+    active: list[TextLine] = []
+    for i, t in enumerate(frames.times):
+        t = float(t)
+        still = []
+        for line in active:  # lines unseen for too long have ended
+            (still if t - (line.end - step) <= GAP_STEPS * step + 1e-6 else done).append(line)
+        active = still
+        taken: set[int] = set()
+        for text, score, box in frames.lines_on(i):
+            key = norm(text)
+            best, best_sim = None, 0.0
+            for j, line in enumerate(active):
+                if j in taken:
+                    continue
+                sim = _similar(norm(line.text), key, line.box, box)
+                if sim > 0.0:
+                    if sim > best_sim:
+                        best, best_sim = j, sim
+            if best is None:
+                active.append(TextLine(text, t, t + step, box, score, 1, Counter({text: 1})))
+                taken.add(len(active) - 1)
+                continue
+            line = active[best]
+            taken.add(best)
+            line.end, line.frames = t + step, line.frames + 1
+            line.readings[text] += 1
+            if score > line.score:
+                line.box, line.score = box, score
+            line.text = max(line.readings, key=lambda r: (line.readings[r], len(r)))
+    done.extend(active)
+    if until:
+        for line in done:
+            line.end = max(line.start, min(line.end, until))
+    from ..models.ocr import in_reading_order
+
+    groups: dict[float, list[TextLine]] = {}
+    for line in done:
+        groups.setdefault(round(line.start, 1), []).append(line)
+    return [x for t in sorted(groups) for x in in_reading_order(groups[t])]
+
+
+def ocr(path: str, extractor, model, interval: float = INTERVAL) -> OcrResult:
+    """The text shown in ``path`` (a video or a photo) as a deduplicated timeline."""
+    info = extractor.require_video(path)
+    frames = extractor.text(path, model, interval=interval)
+    notes = []
+    if not frames.texts:
+        notes.append("no text found" + ("" if info.kind == "image" else f" on {len(frames.times)} frames"))
+    until = (extractor.span(path) or (0.0, float(info.duration or 0.0)))[1]
+    return OcrResult(str(path), info.kind, float(info.duration or 0.0), model.name, timeline(frames, until),
+                     len(frames.times), int(frames.ran.sum()), notes)
