@@ -36,6 +36,39 @@ def test_damaged_entry_is_dropped_and_rebuilt(tmp_path):
     assert cache.get("frames", "k") is not None
 
 
+def test_data_damaged_behind_a_valid_header_is_never_served(tmp_path):
+    """Flipped bytes in the arrays (the header still parses) fail the entry's checksum: a miss, then rebuilt."""
+    cache = Cache(tmp_path)
+    vectors = np.random.default_rng(1).normal(size=(16, 64)).astype(np.float32)
+    cache.put("frames", "k", {"v": vectors}, {"labels": ["beach", "kitchen"]})
+    path = cache._path("frames", "k")
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) - 200, len(data), 7):  # inside the tensor data, after the JSON header
+        data[i] ^= 0x55
+    path.write_bytes(bytes(data))
+    assert cache.get("frames", "k") is None and not path.exists()
+    # damaged metadata text of the same length, still valid JSON
+    cache.put("frames", "k", {"v": vectors}, {"labels": ["beach", "kitchen"]})
+    path.write_bytes(path.read_bytes().replace(b"kitchen", b"kitchem"))
+    assert cache.get("frames", "k") is None
+    cache.put("frames", "k", {"v": vectors}, {"labels": ["beach", "kitchen"]})
+    got, meta = cache.get("frames", "k")
+    assert np.array_equal(got["v"], vectors) and meta == {"labels": ["beach", "kitchen"]}
+
+
+@pytest.mark.parametrize("where", ["a_file", "under_a_file", "in_proc"])
+def test_an_unusable_cache_folder_is_one_warning_and_the_run_goes_on(tmp_path, where):
+    (tmp_path / "f").write_text("not a folder")
+    root = {"a_file": tmp_path / "f", "under_a_file": tmp_path / "f" / "cache", "in_proc": "/proc/vidmm-cache"}[where]
+    env = {**os.environ, "VIDMM_CACHE": str(root)}
+    r = subprocess.run([sys.executable, "-m", "vidmm", "info", media("chaplin.mp4"), media("testvideo.mp4"),
+                        "--json"], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert '"file"' in r.stdout and "internal error" not in r.stderr
+    warnings = [line for line in r.stderr.splitlines() if "cache folder" in line]
+    assert len(warnings) == 1 and str(root) in warnings[0] and "without the cache" in warnings[0]
+
+
 def test_killed_writer_leaves_no_torn_entry(tmp_path):
     """A writer killed with SIGKILL in the middle of many puts leaves only whole entries."""
     script = textwrap.dedent(f"""

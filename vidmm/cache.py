@@ -9,7 +9,10 @@ File identity is cheap by default: size + mtime + a hash of three 1 MiB blocks (
 
 Writes go to a temp file in the same folder, then ``os.replace``: a killed writer leaves at worst a
 stray temp file (swept later), never a torn entry, and concurrent writers of one entry both write whole
-files. A damaged entry is dropped and rebuilt. Past the size cap (``VIDMM_CACHE_MAX_MB``, default 2048)
+files. Each entry carries a checksum of its arrays and metadata (``checksum``), verified on every read: an
+entry damaged on disk, even behind a valid header, is dropped and rebuilt, never served. A cache folder that
+cannot be written (``VIDMM_CACHE`` naming a file, a read-only disk) is said once on stderr and the run goes
+on without the cache. Past the size cap (``VIDMM_CACHE_MAX_MB``, default 2048)
 the least recently used entries go first (checked on a cache's first write, whenever its writes could
 pass the cap, and every ``SCAN_EVERY`` writes; see there).
 """
@@ -90,6 +93,31 @@ def file_lock(path: str | os.PathLike):
             os.close(fd)  # releases the lock
 
 
+def checksum(arrays: dict[str, np.ndarray], meta_json: str) -> str:
+    """BLAKE2b of an entry's arrays (name, dtype, shape, bytes, in name order) and metadata text."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}\x1f{a.dtype.str}\x1f{a.shape}\x1f".encode())
+        h.update(a.data)
+    h.update(meta_json.encode())
+    return h.hexdigest()
+
+
+_warned_unwritable: set[str] = set()
+
+
+def _warn_unwritable(root: Path, err: OSError) -> None:
+    """Say once per process and folder that the cache is off (a warning, not an error: results do not need it)."""
+    import sys
+
+    if str(root) in _warned_unwritable:
+        return
+    _warned_unwritable.add(str(root))
+    print(f"vidmm: warning: cache folder {root} cannot be written ({err.strerror or err}): running without "
+          "the cache (set VIDMM_CACHE to a writable folder)", file=sys.stderr, flush=True)
+
+
 def make_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:40]
 
@@ -134,8 +162,12 @@ class Cache:
 
         try:
             with safe_open(str(path), framework="numpy") as f:
-                meta = json.loads((f.metadata() or {}).get("vidmm", "{}"))
+                header = f.metadata() or {}
+                meta_json = header.get("vidmm", "{}")
                 arrays = {name: f.get_tensor(name) for name in f.keys()}
+            if header.get("checksum") != checksum(arrays, meta_json):
+                raise ValueError("checksum mismatch")
+            meta = json.loads(meta_json)
         except Exception:  # noqa: BLE001 - any damage means: rebuild
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -158,11 +190,15 @@ class Cache:
         from safetensors.numpy import save
 
         path = self._path(kind, key)
-        data = save(
-            {k: np.ascontiguousarray(v) for k, v in arrays.items()},
-            metadata={"vidmm": json.dumps(meta or {})},
-        )
-        atomic_write_bytes(path, data, durable=False)  # a damaged entry is rebuilt: no fsync per entry
+        arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+        meta_json = json.dumps(meta or {})
+        data = save(arrays, metadata={"vidmm": meta_json, "checksum": checksum(arrays, meta_json)})
+        try:
+            atomic_write_bytes(path, data, durable=False)  # a damaged entry is rebuilt: no fsync per entry
+        except OSError as err:
+            self.enabled = False
+            _warn_unwritable(self.root, err)
+            return
         self._writes_since += 1
         self._bytes_since += len(data)
         if (self._scanned_bytes is None or self._writes_since >= SCAN_EVERY
