@@ -47,12 +47,25 @@ class FatalWorkerError(Exception):
         self.exit_code = exit_code
 
 
+def _thread_lock_for_tqdm() -> None:
+    """tqdm (inside faster-whisper) makes a multiprocessing lock on first use, a semaphore the worker's
+    ``os._exit`` never releases: the resource tracker then warned of "leaked semaphore objects" at the end of
+    a batch. A worker draws no bars, so a thread lock does."""
+    import threading
+
+    with contextlib.suppress(ImportError):
+        import tqdm
+
+        tqdm.tqdm.set_lock(threading.RLock())
+
+
 def worker_main(conn: Connection, task: str, options: dict, threads: int, prefetch: bool) -> None:
     """Entry point of a worker process (spawned: a fresh interpreter, no inherited threads or models)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .worker import Worker, limit_threads
 
     limit_threads(threads)
+    _thread_lock_for_tqdm()
     try:
         w = Worker(task, options, threads)
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which stops the batch
