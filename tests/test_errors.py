@@ -138,3 +138,70 @@ def test_a_full_stdout_is_one_line_not_a_traceback():
 def test_nan_and_inf_options_are_usage_errors(value):
     code, _, err = _run("scene", media("chaplin.mp4"), "--sound-weight", value)
     assert code == 2 and "finite" in err and "internal error" not in err
+
+
+# -- truncated and damaged files: answered from what was read, and flagged --------------------------------
+@pytest.fixture(scope="module")
+def faststart(tmp_path_factory):
+    """Truncated faststart (moov first) files, as most downloads are: a video and a speech recording."""
+    import av
+    from fuzz_corpus import cut
+
+    d = tmp_path_factory.mktemp("faststart")
+    video = cut(media("skateboarding_dog.mp4"), d / "dog.mp4", 60.0)
+    audio = d / "jfk.m4a"
+    with av.open(media("whisper_jfk.flac")) as inp, av.open(str(audio), "w", options={"movflags": "+faststart"}) as out:
+        enc = out.add_stream("aac", rate=16000)
+        enc.layout = "mono"
+        for frame in inp.decode(inp.streams.audio[0]):
+            frame.pts = None
+            for packet in enc.encode(frame):
+                out.mux(packet)
+        for packet in enc.encode():
+            out.mux(packet)
+    out = {}
+    for src in (video, audio):
+        data = src.read_bytes()
+        for share in (0.5, 0.9):
+            out[(src.suffix, share)] = d / f"{int(share * 100)}pct{src.suffix}"
+            out[(src.suffix, share)].write_bytes(data[: int(len(data) * share)])
+    return out
+
+
+@pytest.mark.parametrize("share", [0.5, 0.9])
+@pytest.mark.parametrize("task", ["scene", "transcribe"])
+def test_truncated_faststart_files_are_answered_and_flagged(faststart, tmp_path, task, share):
+    import json
+
+    path = faststart[(".mp4" if task == "scene" else ".m4a", share)]
+    env = {**os.environ, "VIDMM_CACHE": str(tmp_path / "cache")}
+    for run in ("first", "cached"):  # a re-run from cached features still says it
+        r = subprocess.run([sys.executable, "-m", "vidmm", task, str(path), "--json"], capture_output=True,
+                           text=True, timeout=600, env=env)
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        flag = doc["truncated"]
+        assert share * flag["of"] - 1.5 < flag["at"] < share * flag["of"] + 1.5, (run, flag)
+        assert "damaged" not in doc  # the torn last packets are the truncation, said once
+        warnings = [line for line in r.stderr.splitlines() if "truncated" in line]
+        assert len(warnings) == 1 and str(path) in warnings[0] and "answered from what was read" in warnings[0]
+    if task == "transcribe":
+        assert "".join(c for c in doc["text"].lower() if c.isalpha()).startswith("andsomyfellowamericans")
+
+
+def test_batch_names_each_failed_and_each_flagged_file_on_stderr(faststart, bad_inputs, tmp_path):
+    import json
+
+    out = tmp_path / "r.jsonl"
+    r = subprocess.run([sys.executable, "-m", "vidmm", "-q", "batch", str(faststart[(".m4a", 0.5)]),
+                        str(bad_inputs["text"]), media("whisper_jfk.flac"), "--task", "transcribe", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == EXIT_SOME_FAILED
+    assert r.stderr.strip().splitlines() == [f"vidmm: error: {bad_inputs['text']}: not a media file, or its header "
+                                             "is damaged (the file may be truncated or of an unsupported kind)"]
+    records = {os.path.basename(x["file"]): x for x in map(json.loads, out.read_text().splitlines())}
+    assert "truncated" in records["50pct.m4a"] and "error" in records["notes.mp4"]
+    assert "truncated" not in records["whisper_jfk.flac"]
+    r = subprocess.run([sys.executable, "-m", "vidmm", "batch", str(faststart[(".m4a", 0.9)]), "--task", "transcribe",
+                        "--out", str(tmp_path / "r2.jsonl")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "90pct.m4a: truncated: data ends at" in r.stderr

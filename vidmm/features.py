@@ -123,6 +123,12 @@ class Extractor(WindowedFeatures):
             self._probes[key] = info
         return self._probes[key]
 
+    def health(self, path: str) -> dict:
+        """What decoding found wrong with the file so far (``truncated``, ``damaged``; vidmm.media.health)."""
+        from .media.health import flags
+
+        return flags(self, path)
+
     def require_video(self, path: str) -> MediaInfo:
         """The probe of a file with pictures (a video, or a photo: a one-frame video); audio-only files
         raise NoVideoStreamError."""

@@ -21,7 +21,8 @@ HELP_OUT = ("Durable output (JSONL: one record per line, fsync'd as each file fi
 
 
 class _Bar:
-    """files done / failed / per second / ETA, on stderr."""
+    """files done / failed / per second / ETA, on stderr; each failed input's error line as it fails (also
+    with -q, as the single commands print theirs) and each damaged or truncated one's warning."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
@@ -29,6 +30,8 @@ class _Bar:
         self.task = None
 
     def __call__(self, summary, record) -> None:
+        if record is not None:
+            self._say(record)
         if not self.enabled:
             return
         if self.progress is None:
@@ -49,6 +52,21 @@ class _Bar:
     def stop(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+    def _say(self, record: dict) -> None:
+        from ..media.health import warnings
+
+        if "error" in record:
+            lines = [f"vidmm: error: {record['error'].get('message')}"]
+        elif not common.OPTIONS.quiet:
+            lines = [f"vidmm: warning: {record.get('file')}: {w}" for w in warnings(record)]
+        else:
+            lines = []
+        for line in lines:
+            if self.progress is not None:  # above the bar, which stays where it is
+                self.progress.console.print(line, markup=False, highlight=False)
+            else:
+                print(line, file=sys.stderr, flush=True)
 
 
 def render_summary(summary) -> None:

@@ -77,6 +77,7 @@ def run(task, inputs: list[str], opts, out: Output, render=None) -> int:
     """Run ``task`` over ``inputs`` and render; returns the exit code (../shared/CLI.md)."""
     from ..cache import Cache
     from ..features import Extractor
+    from ..media.health import warnings as health_warnings
     from ..writers import get_writer
 
     file_formats = check_output(task, out, len(inputs))
@@ -112,8 +113,12 @@ def run(task, inputs: list[str], opts, out: Output, render=None) -> int:
                                         out.output_dir / f"{task.output_stem(record)}.{fmt}")
             if not common.OPTIONS.quiet:
                 print(f"vidmm: wrote {written}", file=sys.stderr)
-        if (machine or out.output_dir is not None) and not common.OPTIONS.quiet:
-            for line in task.messages(record):
+        if not common.OPTIONS.quiet:
+            # People's tables show the task's own warnings; a damaged or truncated file is said on stderr
+            # whatever the output.
+            lines = task.messages(record) if machine or out.output_dir is not None else \
+                [f"warning: {record.get('file')}: {w}" for w in health_warnings(record)]
+            for line in lines:
                 print(f"vidmm: {line}", file=sys.stderr)
         if out.output_dir is not None and not out.json:
             return

@@ -5,9 +5,10 @@ was read, flag it; refuse only when nothing usable decodes).
 * ``damaged``: FFmpeg reported invalid data and the packets were skipped (``{"at": 1.2, "errors": 3,
   "message": ...}``).
 
-The readers (pyav_reader.py, audio.py) call ``note_*`` as they meet the problem; `Task.execute` reads
-``problems(path)`` into the record and keeps it in the cache, so a re-run from cached features still says it.
-Notes are per process and keyed by the file's path, size and mtime (a replaced file starts clean).
+The readers (pyav_reader.py, audio.py) call ``note_*`` as they meet the problem; `Task.execute` puts
+``flags(extractor, path)`` into the record: this process's notes merged with the ones kept in the feature
+cache by earlier runs, so a re-run that decodes nothing (its features cached) still says it. Notes are per
+process and keyed by the file's path, size and mtime (a replaced file starts clean).
 """
 
 from __future__ import annotations
@@ -25,28 +26,57 @@ def _key(path: str | os.PathLike) -> tuple:
     return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
+def _merge(kind: str, old: dict | None, new: dict) -> dict:
+    """Two notes of one kind as one: the furthest point data was read to (``truncated``: a reader that
+    stopped early saw less), the first damage and the most bad packets counted (``damaged``)."""
+    if old is None:
+        return dict(new)
+    if kind == "truncated":
+        return dict(new) if new["at"] > old["at"] else dict(old)
+    first = new if new["at"] < old["at"] else old
+    return {"at": first["at"], "errors": max(old.get("errors", 1), new.get("errors", 1)),
+            "message": first.get("message")}
+
+
 def note_truncated(path: str | os.PathLike, at: float, of: float) -> None:
     notes = _NOTES.setdefault(_key(path), {})
-    old = notes.get("truncated")
-    if old is None or at < old["at"]:
-        notes["truncated"] = {"at": round(max(at, 0.0), 3), "of": round(of, 3)}
+    notes["truncated"] = _merge("truncated", notes.get("truncated"), {"at": round(max(at, 0.0), 3), "of": round(of, 3)})
 
 
 def note_damaged(path: str | os.PathLike, at: float | None, message: str, errors: int = 1) -> None:
     notes = _NOTES.setdefault(_key(path), {})
     old = notes.get("damaged")
-    at = round(max(at or 0.0, 0.0), 3)
-    if old is None:
-        notes["damaged"] = {"at": at, "errors": errors, "message": message}
-    else:
-        old["errors"] += errors
-        if at < old["at"]:
-            old["at"], old["message"] = at, message
+    new = {"at": round(max(at or 0.0, 0.0), 3), "errors": errors + (old or {}).get("errors", 0), "message": message}
+    notes["damaged"] = _merge("damaged", old, new)
 
 
 def problems(path: str | os.PathLike) -> dict:
     """``{"truncated": ..., "damaged": ...}`` (either or both), or {} for a file read cleanly."""
     return {k: dict(v) for k, v in _NOTES.get(_key(path), {}).items()}
+
+
+VERSION = "health-v1"
+#: Bad packets this close to where a truncated file's data ends are its torn tail, not damage of their own.
+TAIL_S = 1.0
+
+
+def flags(extractor, path: str | os.PathLike) -> dict:
+    """The file's ``truncated``/``damaged`` flags: what this process noted while decoding it, merged with
+    what earlier runs noted (kept in the extractor's cache by the file's content)."""
+    from ..cache import make_key
+
+    key = make_key(VERSION, extractor.identity(str(path)))
+    hit = extractor.cache.get("health", key)
+    kept = dict(hit[1]) if hit is not None else {}
+    merged = dict(kept)
+    for kind, note in problems(path).items():
+        merged[kind] = _merge(kind, merged.get(kind), note)
+    if merged != kept:
+        extractor.cache.put("health", key, {}, merged)
+    t, d = merged.get("truncated"), merged.get("damaged")
+    if t and d and d["at"] >= t["at"] - TAIL_S:
+        merged.pop("damaged")  # the torn last packets of a truncated file: one problem, said once
+    return merged
 
 
 def warnings(record: dict) -> list[str]:

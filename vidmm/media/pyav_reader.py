@@ -86,6 +86,7 @@ class PyAVReader:
         self._keyframe_times: list[float] | None = None
         self._packets: PacketIndex | None = None
         self._seek_failed = False  # FFmpeg could not seek in this file (damaged index): decode forward only
+        self._furthest: float | None = None  # the latest frame time decoded so far
         # One reformatter keeps its swscale context between frames (a new one per frame costs 2x).
         from av.video.reformatter import VideoReformatter
 
@@ -139,6 +140,9 @@ class PyAVReader:
                     continue
                 for frame in frames:
                     self.report.decoded += 1
+                    if frame.pts is not None and self.time_base:
+                        t = frame.pts * self.time_base - self.t0
+                        self._furthest = t if self._furthest is None else max(self._furthest, t)
                     yield frame
         except av.error.FFmpegError as exc:
             self.report.warnings.append(f"decoding stopped early: {exc.strerror or exc}")
@@ -165,6 +169,8 @@ class PyAVReader:
     def _note_early_end(self, last: float | None) -> None:
         """The data stopped well before the duration the header promises: a truncated file."""
         slack = max(3 / self.fps if self.fps else 0.1, 0.03 * (self.duration or 0.0), 0.1)
+        if last is None or (self._furthest is not None and self._furthest > last):
+            last = self._furthest  # a seek past the end decoded nothing: the data ends where decoding got
         if self.duration and (last is None or last < self.duration - slack):
             shown = "no frame" if last is None else f"{last:.1f} s"
             self.report.truncated_at = last or 0.0

@@ -203,14 +203,20 @@ class Task:
 
     def execute(self, path: str, extractor, state, opts, progress=None) -> Result:
         """``run`` on the stretch ``--start``/``--end`` ask for: what the CLI, batch and Python call. The
-        record of a windowed run says which stretch it read (``window``)."""
+        record says which stretch it read (``window``) and what decoding found wrong with the file
+        (``truncated``, ``damaged``: vidmm.media.health), so a partial answer never passes for a whole one."""
         start, end = getattr(opts, "start", None), getattr(opts, "end", None)
+        span = None
         if not start and end is None:
-            return self.run(path, extractor, state, opts, progress=progress)
-        with extractor.windowed(start, end):
-            span = (start or 0.0, end) if self.folder_task else extractor.span(path)
             result = self.run(path, extractor, state, opts, progress=progress)
-        return result if span is None else WindowResult(result, span)
+        else:
+            with extractor.windowed(start, end):
+                span = (start or 0.0, end) if self.folder_task else extractor.span(path)
+                result = self.run(path, extractor, state, opts, progress=progress)
+        extra = {} if self.folder_task else extractor.health(path)
+        if span is not None:
+            extra["window"] = {"start": round(span[0], 3), "end": None if span[1] is None else round(span[1], 3)}
+        return AnnotatedResult(result, extra, span) if extra else result
 
     # -- what writers read ------------------------------------------------------------------------
     def cues(self, record: dict) -> list[Cue]:
@@ -227,7 +233,10 @@ class Task:
 
     def messages(self, record: dict) -> list[str]:
         """Lines for stderr when stdout holds the document (warnings people must not miss)."""
-        return [f"warning: {record.get('file')}: {record['warning']}"] if record.get("warning") else []
+        from ..media.health import warnings
+
+        lines = [f"warning: {record.get('file')}: {record['warning']}"] if record.get("warning") else []
+        return lines + [f"warning: {record.get('file')}: {w}" for w in warnings(record)]
 
     def output_stem(self, record: dict) -> str:
         """``--output-dir`` files are named ``<stem>.<format>``: by default ``<input stem>.<task>``."""
@@ -239,21 +248,23 @@ class Task:
         return "\n".join(lines) + ("\n" if lines else "")
 
 
-class WindowResult:
-    """A task's result from part of a file: the same object, its record with ``window`` added."""
+class AnnotatedResult:
+    """A task's result with fields the runner adds to its record (``window``, ``truncated``, ``damaged``):
+    the same object otherwise; ``window`` is the stretch read, (start, end), or None for the whole file."""
 
-    def __init__(self, result, span: tuple[float, float]):
-        self._result, self.window = result, span
+    def __init__(self, result, extra: dict, window: tuple[float, float | None] | None = None):
+        self._result, self.extra, self.window = result, extra, window
 
     def __getattr__(self, name: str):
         return getattr(self._result, name)
 
     def __repr__(self) -> str:
-        return f"{self._result!r} (window from {self.window[0]:g} s to {self.window[1] or 'the end'})"
+        where = "" if self.window is None else f" (window from {self.window[0]:g} s to {self.window[1] or 'the end'})"
+        flags = [k for k in self.extra if k != "window"]
+        return f"{self._result!r}{where}" + (f" [{', '.join(flags)}]" if flags else "")
 
     def to_dict(self) -> dict:
-        a, b = self.window
-        return {**self._result.to_dict(), "window": {"start": round(a, 3), "end": None if b is None else round(b, 3)}}
+        return {**self._result.to_dict(), **self.extra}
 
 
 def _kinds_text(kinds) -> str:
