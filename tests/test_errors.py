@@ -205,3 +205,33 @@ def test_batch_names_each_failed_and_each_flagged_file_on_stderr(faststart, bad_
     r = subprocess.run([sys.executable, "-m", "vidmm", "batch", str(faststart[(".m4a", 0.9)]), "--task", "transcribe",
                         "--out", str(tmp_path / "r2.jsonl")], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and "90pct.m4a: truncated: data ends at" in r.stderr
+
+
+def test_fifos_links_and_mjpeg_videos_are_named_for_what_they_are(tmp_path):
+    import av
+    import numpy as np
+
+    os.mkfifo(tmp_path / "stream.mp4")
+    (tmp_path / "a.mp4").symlink_to(tmp_path / "b.mp4")
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
+    (tmp_path / "gone.mp4").symlink_to(tmp_path / "nowhere.mp4")
+    expected = {"stream.mp4": "is a FIFO (named pipe), not a regular file", "a.mp4": "is a symbolic link loop",
+                "gone.mp4": "is a broken symbolic link"}
+    for name, words in expected.items():
+        code, _, err = _run("emotion", tmp_path / name, timeout=60)  # a FIFO used to be "empty", or to block
+        assert code == EXIT_NO_INPUT and len(err.strip().splitlines()) == 1 and words in err, err
+    # Matroska keeps no frame count: an MJPEG video there is a video, not "a still image"
+    mjpeg = tmp_path / "motion.mkv"
+    with av.open(str(mjpeg), "w") as out:
+        s = out.add_stream("mjpeg", rate=10)
+        s.width, s.height, s.pix_fmt = 320, 240, "yuvj420p"
+        for i in range(20):
+            for packet in s.encode(av.VideoFrame.from_ndarray(np.full((240, 320, 3), i * 10, np.uint8), format="rgb24")):
+                out.mux(packet)
+        for packet in s.encode():
+            out.mux(packet)
+    code, out_json, err = _run("scene", mjpeg, "--json", "--labels", "dark,bright")
+    assert code == 0 and "still image" not in err
+    import json
+
+    assert json.loads(out_json)["duration"] > 1.5

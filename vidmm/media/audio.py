@@ -33,6 +33,13 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray | N
 
     A packet FFmpeg cannot decode is skipped, and data that ends before the header's duration is kept:
     both are noted (media/health.py) for the result to flag. Nothing decodable at all is a DecodeError."""
+    audio = decode_track(path, sr, "mono")
+    return None if audio is None else audio[0]
+
+
+def decode_track(path: str | os.PathLike, sr: int, layout: str) -> np.ndarray | None:
+    """The first audio track as float32 (channels, samples) at ``sr`` Hz in ``layout`` ("mono", "stereo"),
+    or None without one; damage handled as ``load_audio`` says."""
     import av
 
     from . import health
@@ -42,39 +49,45 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray | N
         if not container.streams.audio:
             return None
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=sr)
         chunks: list[np.ndarray] = []
         tb = float(stream.time_base) if stream.time_base else None
         first_error = None
+        read_to = 0.0  # seconds of the furthest packet read: the data reaches at least there
+
+        def decoded_s() -> float:
+            return sum(c.shape[1] for c in chunks) / sr
+
         try:
             for packet in container.demux(stream):
+                if packet.pts is not None and tb and packet.duration is not None:
+                    read_to = max(read_to, (packet.pts + packet.duration) * tb)
                 try:
-                    frames = packet.decode()
-                    for frame in frames:
-                        for out in resampler.resample(frame):
-                            chunks.append(out.to_ndarray().reshape(-1))
+                    for frame in packet.decode():
+                        chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
                 except (av.error.FFmpegError, ValueError) as exc:
                     first_error = first_error or exc
-                    at = packet.pts * tb if packet.pts is not None and tb else sum(map(len, chunks)) / sr
+                    at = packet.pts * tb if packet.pts is not None and tb else decoded_s()
                     health.note_damaged(path, at, getattr(exc, "strerror", None) or str(exc))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+            chunks.extend(out.to_ndarray() for out in resampler.resample(None))
         except av.error.FFmpegError as exc:
             first_error = first_error or exc
             if not isinstance(exc, av.error.EOFError):
-                health.note_damaged(path, sum(map(len, chunks)) / sr, f"reading stopped: {exc.strerror or exc}")
+                health.note_damaged(path, decoded_s(), f"reading stopped: {exc.strerror or exc}")
+                read_to = float("inf")  # the data goes on: not a short file
         if not chunks:
             if first_error is not None:
                 raise DecodeError(f"audio track cannot be decoded: {getattr(first_error, 'strerror', None) or first_error}",
                                   path=str(path)) from first_error
-            return np.zeros(0, dtype=np.float32)
-        samples = np.concatenate(chunks).astype(np.float32, copy=False)
-        _note_early_end(path, container, stream, len(samples) / sr)
+            return np.zeros((2 if layout == "stereo" else 1, 0), dtype=np.float32)
+        samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
+        _note_early_end(path, container, stream, samples.shape[1] / sr, read_to)
         return samples
 
 
-def _note_early_end(path, container, stream, decoded_s: float) -> None:
-    """Flag audio that stops short of the duration its header promises (a truncated download)."""
+def _note_early_end(path, container, stream, decoded_s: float, read_to: float) -> None:
+    """Flag audio that stops short of the duration its header promises: truncated where the packets end
+    there too (a cut download), damaged where they go on but did not decode."""
     from . import health
 
     if stream.duration is not None and stream.time_base is not None:
@@ -83,8 +96,14 @@ def _note_early_end(path, container, stream, decoded_s: float) -> None:
         promised = container.duration / 1_000_000
     else:
         return
-    if promised > 0 and decoded_s < promised - max(0.25, 0.03 * promised):
-        health.note_truncated(path, decoded_s, promised)
+    slack = max(0.25, 0.03 * promised)
+    if promised > 0 and decoded_s < promised - slack:
+        if read_to == float("inf"):
+            return  # noted where reading stopped
+        if read_to > decoded_s + slack:
+            health.note_damaged(path, decoded_s, f"no audio after {decoded_s:.1f} s decodes")
+        else:
+            health.note_truncated(path, decoded_s, promised)
 
 
 @dataclass

@@ -12,9 +12,7 @@ import os
 
 import numpy as np
 
-from ..errors import DecodeError
 from .audio import SAMPLE_RATE
-from .source import open_container
 
 #: Channels whose correlation is below this are treated as separate recordings (measured: a stereo
 #: two-speaker file gives -0.01; stereo music and speech from films and phones give 0.5 to 1.0; one
@@ -28,28 +26,14 @@ def load_audio_channels(path: str | os.PathLike, sr: int = SAMPLE_RATE, max_chan
     Tracks with more than ``max_channels`` channels (5.1 films) are returned mixed to mono, shape (1, n):
     their dialogue sits in the centre channel and a proper down-mix is what a listener hears.
     """
-    import av
+    from .audio import decode_track
+    from .source import open_container
 
-    container = open_container(path)
-    with container:
+    with open_container(path) as container:
         if not container.streams.audio:
             return None
-        stream = container.streams.audio[0]
-        channels = stream.codec_context.channels or 1
-        layout = "stereo" if channels == 2 and max_channels >= 2 else "mono"
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=sr)
-        chunks: list[np.ndarray] = []
-        try:
-            for frame in container.decode(stream):
-                chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
-            chunks.extend(out.to_ndarray() for out in resampler.resample(None))
-        except av.error.FFmpegError as exc:
-            if not chunks:
-                raise DecodeError(f"audio track cannot be decoded: {exc.strerror or exc}", path=str(path)) from exc
-        n_out = 2 if layout == "stereo" else 1
-        if not chunks:
-            return np.zeros((n_out, 0), dtype=np.float32)
-        return np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
+        channels = container.streams.audio[0].codec_context.channels or 1
+    return decode_track(path, sr, "stereo" if channels == 2 and max_channels >= 2 else "mono")
 
 
 def channel_correlation(channels: np.ndarray) -> float:

@@ -87,6 +87,8 @@ class PyAVReader:
         self._packets: PacketIndex | None = None
         self._seek_failed = False  # FFmpeg could not seek in this file (damaged index): decode forward only
         self._furthest: float | None = None  # the latest frame time decoded so far
+        self._furthest_packet: float | None = None  # ... and packet time read
+        self._read_error = False  # a demuxer error ended reading before the end of the data
         # One reformatter keeps its swscale context between frames (a new one per frame costs 2x).
         from av.video.reformatter import VideoReformatter
 
@@ -132,10 +134,12 @@ class PyAVReader:
         av = self._av
         try:
             for packet in self.container.demux(self.stream):
+                at = packet.pts * self.time_base - self.t0 if packet.pts is not None and self.time_base else None
+                if at is not None:
+                    self._furthest_packet = at if self._furthest_packet is None else max(self._furthest_packet, at)
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
-                    at = packet.pts * self.time_base - self.t0 if packet.pts is not None and self.time_base else None
                     health.note_damaged(self.path, at, exc.strerror or str(exc))
                     continue
                 for frame in frames:
@@ -147,7 +151,8 @@ class PyAVReader:
         except av.error.FFmpegError as exc:
             self.report.warnings.append(f"decoding stopped early: {exc.strerror or exc}")
             if not isinstance(exc, av.error.EOFError):
-                health.note_damaged(self.path, None, f"reading stopped: {exc.strerror or exc}")
+                self._read_error = True  # the data goes on past here: damaged, not truncated
+                health.note_damaged(self.path, self._furthest_packet, f"reading stopped: {exc.strerror or exc}")
 
     def _convert(self, frame, size: int | None) -> np.ndarray:
         w, h = scaled_size(frame.width, frame.height, size)
@@ -174,7 +179,13 @@ class PyAVReader:
         if self.duration and (last is None or last < self.duration - slack):
             shown = "no frame" if last is None else f"{last:.1f} s"
             self.report.truncated_at = last or 0.0
-            health.note_truncated(self.path, last or 0.0, self.duration)
+            if self._read_error:
+                pass  # noted as damage where reading stopped
+            elif self._furthest_packet is not None and self._furthest_packet > (last or 0.0) + slack:
+                # the packets go on, their frames do not decode: damaged data, not a short file
+                health.note_damaged(self.path, last, f"no frame after {shown} decodes")
+            else:
+                health.note_truncated(self.path, last or 0.0, self.duration)
             message = f"video data ends at {shown} of the {self.duration:.1f} s the header promises"
             if message not in self.report.warnings:
                 self.report.warnings.append(message)
