@@ -216,9 +216,11 @@ def test_fifos_links_and_mjpeg_videos_are_named_for_what_they_are(tmp_path):
     (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
     (tmp_path / "gone.mp4").symlink_to(tmp_path / "nowhere.mp4")
     expected = {"stream.mp4": "is a FIFO (named pipe), not a regular file", "a.mp4": "is a symbolic link loop",
-                "gone.mp4": "is a broken symbolic link"}
+                "gone.mp4": "is a broken symbolic link", "https://example.com/v.mp4": "is a URL",
+                "-": "standard input cannot be read"}
     for name, words in expected.items():
-        code, _, err = _run("emotion", tmp_path / name, timeout=60)  # a FIFO used to be "empty", or to block
+        path = tmp_path / name if "/" not in name and name != "-" else name
+        code, _, err = _run("emotion", path, timeout=60)  # a FIFO used to be "empty", or to block
         assert code == EXIT_NO_INPUT and len(err.strip().splitlines()) == 1 and words in err, err
     # Matroska keeps no frame count: an MJPEG video there is a video, not "a still image"
     mjpeg = tmp_path / "motion.mkv"

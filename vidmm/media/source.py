@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -23,6 +24,12 @@ def check_readable(path: str | os.PathLike) -> Path:
             raise InputError(f"is a broken symbolic link (to {os.readlink(p)})", path=str(path),
                              hint="fix the link") from None
         if exc.errno == errno.ENOENT:
+            if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", str(path)):
+                raise InputError("is a URL: vidmm reads local files", path=str(path),
+                                 hint="download it first, e.g. with curl -O or yt-dlp") from None
+            if str(path) == "-":
+                raise InputError("standard input cannot be read: vidmm seeks in its inputs", path=str(path),
+                                 hint="save the stream to a file first") from None
             raise InputError("no such file", path=str(path), hint="check the path") from None
         raise InputError(f"cannot stat: {exc.strerror or exc}", path=str(path)) from None
     if stat.S_ISDIR(st.st_mode):
