@@ -2,9 +2,9 @@
 answer (exit 0) or one error line naming the file (exit 1-3); never "internal error", never a traceback.
 
 Runs are in-process (Typer's CliRunner on one app), so each model loads once for the whole test. The full
-matrix (70 files x 6 file commands) costs several minutes on 2 cores, so the test runs a deterministic
-sample of it: ``info`` and ``transcribe`` (cheap) on every file, and each of the four model-heavy visual
-commands on every fourth mutation of each container, rotated so that every (container, mutation) pair meets
+matrix (70 files x 7 file commands) costs several minutes on 2 cores, so the test runs a deterministic
+sample of it: ``info`` and ``transcribe`` (cheap) on every file, and each of the five model-heavy visual
+commands on every fifth mutation of each container, rotated so that every (container, mutation) pair meets
 one heavy command. ``search`` runs once over a folder of the whole corpus and ``batch --task info`` once over
 all of it. A handful of subprocess runs check for hangs under a real timeout. ``python tests/test_fuzz.py``
 runs the full matrix and prints the count of each outcome.
@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 #: Seconds one in-process run may take (a hang would be far longer; a slow run on a busy box is not a hang).
 BOUND_S = 120
-HEAVY = ["scene", "caption", "ask", "emotion"]
+HEAVY = ["scene", "caption", "ask", "emotion", "ocr"]
 ARGS = {"ask": ["what is happening?"], "scene": ["--labels", "street,kitchen,beach"]}
 OUTCOMES = ("ok", "exit 1", "exit 2", "exit 3", "internal error", "traceback", "timeout", "other")
 
