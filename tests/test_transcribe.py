@@ -226,8 +226,10 @@ def test_second_transcription_comes_from_the_cache(model, tmp_path):
     a, b = first.to_dict(words=True), second.to_dict(words=True)
     a.pop("elapsed_s"), b.pop("elapsed_s")
     assert a == b
-    other = transcribe(media("sr_english.wav"), model, cache=cache, word_timestamps=True)
-    assert cache.hits == 1 and other.segments[0].words  # other settings: another entry
+    other = transcribe(media("sr_english.wav"), model, cache=cache, language="en")
+    assert cache.hits == 1 and other.language_probability is None  # other settings: another entry
+    words = transcribe(media("sr_english.wav"), model, cache=cache, word_timestamps=True)
+    assert cache.hits == 2 and words.to_dict()["transcript"][0]["words"]  # words are always computed
 
 
 # -- model resolution ----------------------------------------------------------------------------------

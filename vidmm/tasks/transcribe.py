@@ -12,7 +12,9 @@ The pipeline, and why each step is there:
    30 s of speech, refined where it changes, gives runs of one language (``--language`` forces one).
 4. Whisper on each run with its language fixed (faster-whisper, VAD-filtered, beam search, no
    conditioning on previous text, which is the main source of run-away repetition); the other runs are
-   silenced, so times stay in the file's clock. Every segment records its language.
+   silenced, so times stay in the file's clock. Every segment records its language, and its words with
+   their times and confidence (always: they cost about 5 %, give subtitles their cue times and the screen
+   its word confidence; the JSON shows them when asked).
 5. Screens (vidmm.tasks.transcribe_screen): hallucinations (repetitive, not speech, very unsure, stock
    phrases from noise) are dropped and listed with the reason; a kept segment whose words were heard with
    little confidence is flagged (``uncertain``); an English-only model's text from speech that is probably
@@ -75,13 +77,13 @@ def max_new_tokens(speech_s: float, language: str | None = "en") -> int:
     return int(np.clip(rate * min(speech_s, 30.0) + 32, 64, 440))
 
 
-def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings, word_timestamps: bool,
+def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings,
             language: str, beam_size: int, channel: int | None,
             on_segment: Callable[[float], None] | None = None) -> list[TranscriptSegment]:
     segments, _ = model.whisper.transcribe(
         np.ascontiguousarray(audio, dtype=np.float32), language=language, beam_size=beam_size,
         condition_on_previous_text=False, vad_filter=True, vad_parameters=settings.to_faster_whisper(),
-        word_timestamps=word_timestamps, max_new_tokens=max_new_tokens(speech_s, language),
+        word_timestamps=True, max_new_tokens=max_new_tokens(speech_s, language),
         temperature=list(FALLBACK_TEMPERATURES))
     out = []
     for s in segments:  # a generator: decoding happens here
@@ -140,7 +142,8 @@ def transcribe(
     """Transcribe a media file, or float32 audio (mono ``(n,)`` or channels-first ``(c, n)``) at ``sr`` Hz.
 
     ``model``: a :class:`vidmm.models.speech.SpeechModel`, a model name/path, or None for the default
-    (loaded once per process). ``language``: force one language (a Whisper code such as ``de``).
+    (loaded once per process). ``word_timestamps``: show each segment's words in ``to_dict()`` (they are
+    always computed). ``language``: force one language (a Whisper code such as ``de``).
     ``translate``: add the English translation of every segment in another language (``translation``).
     ``channels``: "auto" transcribes independent stereo channels apart, "mix" never, "split" always.
     ``cache``: a :class:`vidmm.cache.Cache`; a file transcribed before (same content, model and
@@ -164,15 +167,14 @@ def transcribe(
         from ..media.source import check_readable
 
         check_readable(file)
-        key = make_key(TRANSCRIBE_VERSION, file_identity(file), model.path, model.compute_type, word_timestamps,
-                       language, channels, beam_size, settings)
+        key = make_key(TRANSCRIBE_VERSION, file_identity(file), model.path, model.compute_type, language,
+                       channels, beam_size, settings)
         hit = cache.get("transcript", key)
         if hit is not None:
             result = TranscriptResult.from_record(hit[1])
             result.file = file
     if result is None:
-        result = _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size, settings,
-                             progress)
+        result = _transcribe(source, file, model, sr, language, channels, beam_size, settings, progress)
         if key is not None and not (translate and needs_translation(result.segments)):
             cache.put("transcript", key, {}, result.to_record())
     if translate and needs_translation(result.segments):
@@ -180,6 +182,7 @@ def transcribe(
         if key is not None:
             cache.put("transcript", key, {}, result.to_record())
     result.include_translation = translate
+    result.include_words = word_timestamps
     result.elapsed_s = time.perf_counter() - start_time
     return result
 
@@ -196,8 +199,8 @@ def _translate(result: TranscriptResult, source, model, sr: int, channels: Chann
                             "max_new_tokens": max_new_tokens(max(s.duration for s in segs), "en")})
 
 
-def _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size,
-                settings: VadSettings, progress=None) -> TranscriptResult:
+def _transcribe(source, file, model, sr, language, channels, beam_size, settings: VadSettings,
+                progress=None) -> TranscriptResult:
     result = TranscriptResult(file=file, duration=0.0, segments=[], language=None, model=model.name)
 
     audio = _load(source, sr, channels)
@@ -230,7 +233,7 @@ def _transcribe(source, file, model, sr, word_timestamps, language, channels, be
         track_runs = language_runs(model, track, spans, sr, language)
         for run in track_runs:
             part = track if len(track_runs) == 1 else _only(track, run, sr)
-            decoded.extend(_decode(model, part, run.speech_s, settings, word_timestamps, run.language, beam_size,
+            decoded.extend(_decode(model, part, run.speech_s, settings, run.language, beam_size,
                                    ch if len(tracks) > 1 else None, tick))
         runs.extend(track_runs)
     decoded.sort(key=lambda s: (s.start, s.channel or 0))

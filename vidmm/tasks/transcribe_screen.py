@@ -4,8 +4,8 @@
   model itself thinks are not speech, that it has very low confidence in, or that are one of Whisper's
   stock phrases decoded with weak confidence, are dropped and listed with the reason.
 * Flags (``flag_segment``): a segment kept whose words were heard with little confidence says so
-  (``uncertain``, with the reason); word confidences exist when word timings were asked for.
-* Language screen for an English-only model (``judge_english``; the default tiny.en): such a model turns
+  (``uncertain``, with the reason).
+* Language screen for an English-only model (``judge_english``; tiny.en): such a model turns
   any language into English-looking text. Its average log-probability per decoding window is the tell:
   English speech scores above a measured threshold, other languages below. Such windows lose their text;
   a file with nothing else is reported as ``language: "unknown"`` with a warning. A multilingual model

@@ -56,7 +56,7 @@ class TranscribeTask(Task):
                                  hint="use a Whisper language code such as en, de, fr, zh (docs/transcribe.md)")
 
     def for_formats(self, opts, formats):
-        """Subtitles read best in short cues, cut at word times: srt and vtt turn word timestamps on."""
+        """Subtitles are cut at word times: srt and vtt put the words in the record (always computed)."""
         if {"srt", "vtt"} & set(formats) and not opts.word_timestamps:
             return dataclasses.replace(opts, word_timestamps=True)
         return opts
