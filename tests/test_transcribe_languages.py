@@ -154,17 +154,18 @@ def test_a_forced_language_is_used_without_detection(model, tmp_path, monkeypatc
 # -- words and subtitles -------------------------------------------------------------------------------------------
 @needs_espeak
 def test_word_cues_keep_whispers_limits(switch):
+    from vidmm.tasks.registry import get_task
+    from vidmm.writers import get_writer
     from vidmm.writers.subtitles import LINE_WIDTH, MAX_CUE_S, MAX_LINES, text_width
-    from vidmm.writers.transcript import transcript_cues
 
-    switch.include_translation = False
-    cues = transcript_cues(switch)
+    task, record = get_task("transcribe"), switch.to_dict(words=True, translation=False)
+    cues = task.cues(record)
     assert len(cues) >= len(switch.segments)
     for start, end, text in cues:
         assert end - start <= MAX_CUE_S + 0.01 and text_width(text) <= LINE_WIDTH * MAX_LINES
-    srt = render_transcript(switch, "srt")
+    srt = get_writer("srt").render(task, [record])
     assert all(text_width(line) <= LINE_WIDTH for line in srt.splitlines())
-    switch.include_translation = True
+    assert "tiempo" in srt  # the original words (with --translate the English would be shown)
 
 
 def test_wide_characters_are_wrapped_between_characters():
@@ -194,3 +195,15 @@ def test_cli_words_and_translation(tmp_path):
     assert words and all({"start", "end", "text", "probability"} <= set(w) for w in words)
     r = CliRunner().invoke(build_app(), ["transcribe", media("sr_chinese.flac"), "--word-timestamps", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["transcript"][0]["words"]  # the old flag still works
+
+
+def test_subtitle_cues_keep_the_spacing_of_the_text(chinese):
+    from vidmm.tasks.registry import get_task
+    from vidmm.writers import get_writer
+
+    words = [("by", 0.0, 0.2), ("being", 0.2, 0.5), ("the", 0.5, 0.6), ("self", 0.6, 0.9), ("-starter", 0.9, 1.3)]
+    record = {"transcript": [{"start": 0.0, "end": 1.3, "text": "by being the self-starter", "language": "en",
+                              "words": [{"start": a, "end": b, "text": w, "probability": 0.9} for w, a, b in words]}]}
+    assert [c[2] for c in get_task("transcribe").cues(record)] == ["by being the self-starter"]
+    srt = get_writer("srt").render(get_task("transcribe"), [chinese.to_dict(words=True, translation=False)])
+    assert "扎自己的脚" in srt.splitlines()  # Chinese words joined without spaces

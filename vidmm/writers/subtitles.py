@@ -122,20 +122,20 @@ def split_long_cue(words: Sequence[tuple[float, float, str]], max_chars: int = L
     """Cues from (start, end, word) timings, as whisper's writer makes them (see the module doc): lines of
     ``width`` columns (default ``max_chars // MAX_LINES``), ``MAX_LINES`` lines and ``max_chars`` columns
     a cue, a new cue at a pause over ``max_pause`` s or before ``max_seconds`` s. ``joiner``: what goes
-    between words ("" for Chinese, Japanese, Thai)."""
+    between words ("" when each word carries the space before it, as Whisper's words do)."""
     width = width or max(1, max_chars // MAX_LINES)
     cues: list[Cue] = []
     cur: list[tuple[float, float, str]] = []
 
     def flush() -> None:
         if cur:
-            cues.append((cur[0][0], cur[-1][1], joiner.join(x[2] for x in cur)))
+            cues.append((cur[0][0], cur[-1][1], joiner.join(x[2] for x in cur).strip()))
             cur.clear()
 
     for w in words:
         if cur:
-            text = joiner.join(x[2] for x in [*cur, w])
-            so_far = joiner.join(x[2] for x in cur)
+            text = joiner.join(x[2] for x in [*cur, w]).strip()
+            so_far = joiner.join(x[2] for x in cur).strip()
             sentence_end = cur[-1][2].endswith((".", "?", "!", "。", "？", "！")) and \
                 text_width(so_far) >= max_chars // 3
             if (text_width(text) > max_chars or len(_fill(text, width)) > MAX_LINES or w[1] - cur[0][0] > max_seconds

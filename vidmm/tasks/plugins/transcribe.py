@@ -88,7 +88,6 @@ class TranscribeTask(Task):
         and at most 7 s a cue, a new cue after a 3 s pause; vidmm.writers.subtitles), or the segment cut in
         proportion to length when it has no word times. With ``--translate`` (the record has
         ``translation``) the cues hold the English, cut in proportion to length."""
-        from ...languages import word_joiner
         from ...writers.subtitles import LINE_WIDTH, MAX_LINES, split_by_length, split_long_cue
 
         limit = LINE_WIDTH * MAX_LINES
@@ -98,8 +97,8 @@ class TranscribeTask(Task):
             start, end = float(seg["start"]), float(seg["end"])
             text = str((seg.get("translation") if english else seg.get("text")) or "")
             if seg.get("words") and not english:
-                words = [(w["start"], w["end"], w["text"]) for w in seg["words"]]
-                cues.extend(split_long_cue(words, limit, joiner=word_joiner(seg.get("language"))))
+                words = _spaced([(w["start"], w["end"], w["text"]) for w in seg["words"]], text)
+                cues.extend(split_long_cue(words, limit, joiner=""))
             else:
                 cues.extend(split_by_length(start, end, text, limit))
         return cues
@@ -117,6 +116,18 @@ class TranscribeTask(Task):
 
     def output_stem(self, record: dict) -> str:
         return Path(str(record.get("file"))).stem  # FILE.srt, as whisper's CLI names it
+
+
+def _spaced(words: list[tuple[float, float, str]], text: str) -> list[tuple[float, float, str]]:
+    """Words with the space that comes before each in the segment's text (none inside "self-starter", none
+    between Chinese words), as whisper's writer joins them."""
+    out, pos = [], 0
+    for a, b, w in words:
+        at = text.find(w, pos)
+        space = at > 0 and text[at - 1].isspace() if at >= 0 else bool(out)
+        out.append((a, b, (" " if space else "") + w))
+        pos = at + len(w) if at >= 0 else pos
+    return out
 
 
 def register_tasks(register) -> None:
