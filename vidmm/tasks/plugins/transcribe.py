@@ -30,10 +30,11 @@ class TranscribeOptions(CommonOptions):
 
 
 class TranscribeTask(Task):
-    """Speech to text (txt/srt/vtt/json), with timestamps, language and voice-activity filtering."""
+    """Speech to text in 99 languages (txt/srt/vtt/json): a language per segment, word timings with their
+    confidence, an English translation beside the text, voice-activity filtering."""
 
     name = "transcribe"
-    summary = "Speech to text (txt/srt/vtt/json), with word timestamps."
+    summary = "Speech to text in 99 languages (txt/srt/vtt/json), a language per segment, translation."
     Options = TranscribeOptions
     kinds = frozenset({"video", "audio"})
     formats = ALL_FORMATS
