@@ -74,8 +74,14 @@ def make_clip(
     time_base: Fraction | None = None,
     options: dict | None = None,
     audio_s: float = 0.0,
+    audio: np.ndarray | None = None,
 ) -> Path:
+    """A clip of ``n`` patterned frames; with ``audio_s`` a 220 Hz tone of that length as its sound, or
+    ``audio`` (16 kHz mono samples) as it."""
     import av
+
+    if audio is not None:
+        audio_s = len(audio) / 16000
 
     with av.open(str(path), "w") as out:
         vs = out.add_stream(codec, rate=fps)
@@ -99,7 +105,8 @@ def make_clip(
             out.mux(packet)
         if as_ is not None:
             t = np.arange(int(audio_s * 16000)) / 16000
-            samples = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[None, :]
+            samples = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[None, :] if audio is None else \
+                np.asarray(audio, np.float32)[None, :]
             for start in range(0, samples.shape[1], 1024):
                 af = av.AudioFrame.from_ndarray(samples[:, start:start + 1024], format="flt", layout="mono")
                 af.sample_rate = 16000

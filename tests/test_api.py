@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import media
 
 import vidmm
+from vidmm.metrics import normalise_words
 
 
 def test_scene_and_transcribe_from_python():
@@ -12,8 +13,8 @@ def test_scene_and_transcribe_from_python():
     doc = res.to_dict()
     assert doc["task"] == "scene" and doc["labels"][0]["label"] == "city street"
     assert abs(sum(item["score"] for item in doc["labels"]) - 1.0) < 0.01
-    text = vidmm.transcribe(media("sr_english.wav")).to_dict()["text"].lower()
-    assert all(w in text for w in ("one", "two", "three"))
+    text = vidmm.transcribe(media("sr_english.wav")).to_dict()["text"]
+    assert normalise_words(text) == ["1", "2", "3"]  # "one, two, three" or "1, 2, 3"
 
 
 def test_load_backbone_embeds_texts_as_unit_vectors():

@@ -1,4 +1,4 @@
-"""`vidmm ask` on real media with the real embedded backbone, YuNet, Whisper tiny.en and the emotion models.
+"""`vidmm ask` on real media with the real embedded backbone, YuNet, Whisper base and the emotion models.
 
 Measured with the embedded ConSE backbone (numbers and how to reproduce them in docs/ask.md): 13-way multiple choice over
 the labelled clips 6/13 right (chance 1/13); yes/no balanced accuracy 0.79 over 26 present / 39 absent

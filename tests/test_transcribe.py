@@ -1,9 +1,11 @@
-"""`vidmm transcribe`: real Whisper tiny.en (the embedded default) on the real speech files of ../shared/media.
+"""`vidmm transcribe`: real Whisper base (the default, multilingual) on the real speech files of ../shared/media,
+and real tiny.en (English only) where its language screen is tested.
 
-Floors were measured with tiny.en, int8, beam 5 on this machine (see benchmarks/transcribe.py):
-whisper_jfk 0/22 words wrong, sr_english 0/3, ds_LDC93S1 2/11 ("dark suit in" -> "dog suit and"),
-fw_stereo_diarization 0/22 with its two channels transcribed apart; pooled 2/58 = 3.4 %.
-The model is loaded once for the module; every file is transcribed once (about 15 s in all).
+Floors were measured with base, int8, beam 5 on this machine (see benchmarks/transcribe.py, docs/transcribe.md):
+whisper_jfk 0/22 words wrong, sr_english 0/3, ds_LDC93S1 4/11 ("your dark suit in greasy wash water" -> "a dark
+suit and greasy wash for her"), fw_stereo_diarization 0/22 with its two channels transcribed apart; pooled
+4/58 = 6.9 % (tiny.en: 2/58). Languages, translation and synthetic speech: tests/test_transcribe_languages.py.
+Each model is loaded once for the module; every file is transcribed once with it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typer.testing import CliRunner
 
 from vidmm.errors import ModelFileError, ModelMissingError, UsageError
 from vidmm.metrics import WerCount, normalise_words, wer_count, word_error_rate
-from vidmm.models.speech import default_model_path, load_speech_model
+from vidmm.models.speech import default_model_path, load_speech_model, tiny_en_path
 from vidmm.models.vad import speech_spans
 from vidmm.tasks.transcribe import (
     NON_ENGLISH_MAX_LOGPROB,
@@ -32,15 +34,20 @@ from vidmm.writers.transcript import render_transcript, transcript_cues
 
 ENGLISH = ["whisper_jfk.flac", "sr_english.wav", "ds_LDC93S1.wav", "fw_stereo_diarization.wav"]
 #: Per-file WER floors: measured value + margin (a word or two on these short files).
-WER_FLOOR = {"whisper_jfk.flac": 0.10, "sr_english.wav": 0.34, "ds_LDC93S1.wav": 0.30,
+WER_FLOOR = {"whisper_jfk.flac": 0.10, "sr_english.wav": 0.34, "ds_LDC93S1.wav": 0.46,
              "fw_stereo_diarization.wav": 0.15}
-#: Pooled over the four files (measured 0.034).
+#: Pooled over the four files (measured 0.069).
 POOLED_WER_FLOOR = 0.10
 
 
 @pytest.fixture(scope="module")
 def model():
     return load_speech_model()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_speech_model("tiny.en")
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +74,7 @@ def _text_in_reference_order(result: TranscriptResult) -> str:
 # -- word error rate ------------------------------------------------------------------------------
 def test_wer_function():
     assert normalise_words("Self-starter, don't STOP | ok.") == ["self", "starter", "dont", "stop", "ok"]
+    assert normalise_words("One, two, twenty-one, 3 ninety") == normalise_words("1 2 21 3 90") == ["1", "2", "21", "3", "90"]
     assert word_error_rate("a b c d", "a b c d") == 0.0
     assert word_error_rate("a b c d", "a x c") == 0.5  # one substitution, one deletion
     assert word_error_rate("a b", "a b c d") == 1.0  # two insertions
@@ -138,8 +146,8 @@ def test_clip_with_a_sine_soundtrack_gives_no_text(model, clips):
 
 
 # -- not English -------------------------------------------------------------------------------------
-def test_mandarin_is_flagged_not_passed_off_as_english(model):
-    result = transcribe(media("sr_chinese.flac"), model)
+def test_mandarin_is_flagged_not_passed_off_as_english_by_tiny_en(tiny):
+    result = transcribe(media("sr_chinese.flac"), tiny)
     assert result.language == "unknown"
     assert result.text == "" and result.segments == []
     assert "not English" in result.warning
@@ -151,9 +159,11 @@ def test_mandarin_is_flagged_not_passed_off_as_english(model):
     assert "text" not in json.dumps(doc["dropped"])  # the invented English text never leaves the library
 
 
-def test_english_only_model_refuses_another_language(model):
-    with pytest.raises(UsageError):
-        transcribe(media("sr_english.wav"), model, language="de")
+def test_english_only_model_refuses_another_language(tiny, model):
+    with pytest.raises(UsageError, match="English-only"):
+        transcribe(media("sr_english.wav"), tiny, language="de")
+    with pytest.raises(UsageError, match="unknown language"):
+        transcribe(media("sr_english.wav"), model, language="xx")
 
 
 # -- video -------------------------------------------------------------------------------------------
@@ -166,7 +176,9 @@ def test_video_with_speech_has_timed_text_inside_the_clip(hamilton):
     for seg in hamilton.segments:
         assert 0.0 <= seg.start < seg.end <= hamilton.duration
     doc = hamilton.to_dict(words=True)
-    assert doc["task"] == "transcribe" and doc["models"]["asr"] == "tiny.en"
+    assert doc["task"] == "transcribe" and doc["models"]["asr"] == "base"
+    assert doc["language"] == "en" and doc["languages"][0]["language"] == "en"
+    assert all(t["language"] == "en" for t in doc["transcript"])
     assert all({"start", "end", "text", "words"} <= set(t) for t in doc["transcript"])
     assert doc["transcript"][0]["words"][0]["probability"] > 0
 
@@ -214,14 +226,17 @@ def test_second_transcription_comes_from_the_cache(model, tmp_path):
     a, b = first.to_dict(words=True), second.to_dict(words=True)
     a.pop("elapsed_s"), b.pop("elapsed_s")
     assert a == b
-    other = transcribe(media("sr_english.wav"), model, cache=cache, word_timestamps=True)
-    assert cache.hits == 1 and other.segments[0].words  # other settings: another entry
+    other = transcribe(media("sr_english.wav"), model, cache=cache, language="en")
+    assert cache.hits == 1 and other.language_probability is None  # other settings: another entry
+    words = transcribe(media("sr_english.wav"), model, cache=cache, word_timestamps=True)
+    assert cache.hits == 2 and words.to_dict()["transcript"][0]["words"]  # words are always computed
 
 
 # -- model resolution ----------------------------------------------------------------------------------
-def test_model_names_and_folders(model, tmp_path):
-    assert model.name == "tiny.en" and not model.multilingual and model.compute_type == "int8"
-    assert load_speech_model() is model  # loaded once per process
+def test_model_names_and_folders(model, tiny, tmp_path):
+    assert model.name == "base" and model.multilingual and model.compute_type == "int8"
+    assert tiny.name == "tiny.en" and not tiny.multilingual
+    assert load_speech_model() is model and load_speech_model("base") is model  # loaded once per process
     assert load_speech_model(str(default_model_path())).path == model.path  # a folder works where a name does
     with pytest.raises(ModelMissingError) as err:
         load_speech_model(str(tmp_path / "nope"))
@@ -341,7 +356,7 @@ def test_cli_json_for_several_files_with_a_bad_one(cli):
     assert r.exit_code == 1
     docs = json.loads(r.stdout)
     assert [d["file"].rsplit("/", 1)[-1] for d in docs] == ["sr_english.wav", "birthday.mp4"]
-    assert normalise_words(docs[0]["text"]) == ["one", "two", "three"]
+    assert normalise_words(docs[0]["text"]) == ["1", "2", "3"]
     assert docs[1]["transcript"] == [] and docs[1]["notes"] == ["no audio track"]
     assert "vidmm: error: /no/such/file.mp4: no such file" in r.stderr
 
@@ -362,34 +377,37 @@ def test_cli_missing_model_and_bad_options(cli, tmp_path):
     assert cli(media("sr_english.wav"), "--format", "docx").exit_code == 2
     assert cli(media("sr_english.wav"), "--format", "all").exit_code == 2
     assert cli(media("sr_english.wav"), "--channels", "left").exit_code == 2
-    r = cli(media("sr_english.wav"), media("ds_LDC93S1.wav"), "--language", "de")
+    r = cli(media("sr_english.wav"), media("ds_LDC93S1.wav"), "--language", "de", "--asr-model", "tiny.en")
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "English-only" in r.stderr
+    r = cli(media("sr_english.wav"), "--language", "klingon")
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "unknown --language" in r.stderr
 
 
 def test_cli_warns_on_stderr_for_non_english(cli):
-    r = cli(media("sr_chinese.flac"), "--format", "txt")
+    r = cli(media("sr_chinese.flac"), "--format", "txt", "--asr-model", "tiny.en")
     assert r.exit_code == 0 and r.stdout == ""
     assert "vidmm: warning:" in r.stderr and "not English" in r.stderr
 
 
-def test_multilingual_model_reports_its_detected_language():
-    """Plumbing only (no multilingual weights exist offline): the language screen trusts a multilingual
-    model's own detection instead of the English-only log-probability rule."""
+def test_language_screens_on_given_scores():
+    """Plumbing on given scores: an English-only model's screen drops text that scored like another language;
+    a multilingual model names the language spoken longest and warns when its detection was unsure."""
     from types import SimpleNamespace
 
-    from vidmm.tasks.transcribe import _judge_language
+    from vidmm.tasks.transcribe import LanguageRun, _name_languages
+    from vidmm.tasks.transcribe_screen import judge_english
 
-    multi = SimpleNamespace(multilingual=True, name="small")
-    seg = TranscriptSegment(0.0, 2.0, "Das Wetter ist heute bewölkt.", -0.9, 0.1)  # would fail the English rule
-    result = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
-    _judge_language(result, multi, SimpleNamespace(language="de", language_probability=0.93))
-    assert result.language == "de" and result.segments == [seg] and result.warning is None
+    seg = TranscriptSegment(0.0, 2.0, "Das Wetter ist heute bewölkt.", -0.9, 0.1, language="de")
+    other = TranscriptSegment(2.0, 2.5, "Yes.", -0.2, 0.1, language="en")
+    result = TranscriptResult(file=None, duration=2.5, segments=[seg, other], language=None)
+    _name_languages(result, [LanguageRun(0.0, 2.0, "de", 0.93, 2.0), LanguageRun(2.0, 2.5, "en", 0.8, 0.5)])
+    assert result.language == "de" and result.language_probability == pytest.approx(0.93) and result.warning is None
+    assert result.languages == [("de", 2.0), ("en", 0.5)]
     unsure = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
-    _judge_language(unsure, multi, SimpleNamespace(language="nl", language_probability=0.31))
-    assert unsure.language == "nl" and "uncertain" in unsure.warning
-    english_only = SimpleNamespace(multilingual=False, name="tiny.en")
+    _name_languages(unsure, [LanguageRun(0.0, 2.0, "de", 0.31, 2.0)])
+    assert unsure.language == "de" and "uncertain" in unsure.warning and "German" in unsure.warning
     flagged = TranscriptResult(file=None, duration=2.0, segments=[seg], language=None)
-    _judge_language(flagged, english_only, None)
+    judge_english(flagged, SimpleNamespace(multilingual=False, name="tiny.en"))
     assert flagged.language == "unknown" and flagged.segments == []
 
 
@@ -405,12 +423,12 @@ def test_model_from_the_hugging_face_cache_offline(tmp_path, monkeypatch):
     (repo / "refs" / "main").write_text(rev)
     snap = repo / "snapshots" / rev
     snap.mkdir(parents=True)
-    for f in default_model_path().iterdir():
+    for f in tiny_en_path().iterdir():
         (snap / f.name).symlink_to(f)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
     m = load_speech_model("Systran/faster-whisper-tiny.en")
     assert m.name == "Systran/faster-whisper-tiny.en" and m.path == str(snap)
-    assert normalise_words(transcribe(media("sr_english.wav"), m).text) == ["one", "two", "three"]
+    assert normalise_words(transcribe(media("sr_english.wav"), m).text) == ["1", "2", "3"]
     rows = listing_rows()
     assert [(r.name, r.source, r.present) for r in rows] == [("Systran/faster-whisper-tiny.en", "hf-cache", True)]
 
@@ -422,7 +440,7 @@ def test_audio_arrays_at_another_rate_and_edge_shapes(model):
 
     at_44k = librosa.resample(load_audio(media("sr_english.wav")), orig_sr=16000, target_sr=44100)
     result = transcribe(at_44k, model, sr=44100)
-    assert normalise_words(result.text) == ["one", "two", "three"] and result.duration == pytest.approx(2.745, abs=0.01)
+    assert normalise_words(result.text) == ["1", "2", "3"] and result.duration == pytest.approx(2.745, abs=0.01)
     for empty in (np.zeros(0, np.float32), np.zeros((2, 0), np.float32)):
         r = transcribe(empty, model)
         assert r.text == "" and r.duration == 0.0 and r.notes == ["silent"]

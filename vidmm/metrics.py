@@ -12,11 +12,33 @@ from dataclasses import dataclass
 _NON_WORD = re.compile(r"[^\w\s']+", re.UNICODE)
 
 
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+          "sixteen seventeen eighteen nineteen").split()
+_TENS = {w: 10 * k for k, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_NUMBER_WORDS = {**{w: k for k, w in enumerate(_UNITS)}, **_TENS}
+
+
+def _numbers_as_digits(words: list[str]) -> list[str]:
+    """English number words below 100 as digits ("twenty one" -> "21"), as Whisper's English normaliser
+    writes them: "one two three" and "1, 2, 3" are the same words."""
+    out: list[str] = []
+    for w in words:
+        n = _NUMBER_WORDS.get(w)
+        if n is None:
+            out.append(w)
+        elif 0 < n < 10 and out and out[-1].isdigit() and int(out[-1]) in _TENS.values():
+            out[-1] = str(int(out[-1]) + n)
+        else:
+            out.append(str(n))
+    return out
+
+
 def normalise_words(text: str) -> list[str]:
-    """Lower-case words without punctuation; hyphens split words, apostrophes vanish."""
+    """Lower-case words without punctuation; hyphens split words, apostrophes vanish, English number words
+    below 100 become digits."""
     text = text.lower().replace("-", " ").replace("|", " ")
     text = _NON_WORD.sub(" ", text).replace("'", "")
-    return text.split()
+    return _numbers_as_digits(text.split())
 
 
 def edit_distance(ref: list[str], hyp: list[str]) -> int:

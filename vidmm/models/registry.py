@@ -9,7 +9,9 @@ Where files are looked for, in order:
 2. the user data folder, ``platformdirs.user_data_dir("vidmm")/models``.
 
 Models that ship inside PyPI packages (EfficientNet-Lite0, all-MiniLM-L6-v2, Whisper tiny.en) are
-listed too, and so are the named backbones (``vidmm.models.backbones.listing_rows``), so ``vidmm models
+listed too, and so are those split over several packages (Whisper base), which are joined once into the
+first writable folder above (``joined_folder``: a folder whose permission bits say read-only, such as a
+shared models folder, is only read); and so are the named backbones (``vidmm.models.backbones.listing_rows``), so ``vidmm models
 list`` shows everything; other registries (trained heads, cached Whisper models) add their rows through
 :func:`add_listing_provider`, or a module named in ``LISTING_MODULES`` defines ``listing_rows``.
 """
@@ -24,12 +26,14 @@ from pathlib import Path
 
 from vidmm.errors import ModelFileError, ModelMissingError, UsageError
 from vidmm.fileio import folder_size, sha256_file
-from vidmm.models.model_fetch import CONVERTERS, fetch_files
+from vidmm.models.model_fetch import CONVERTERS, fetch_files, join_files, joined_present
 from vidmm.models.model_table import (
     ENV_VAR,
+    JOINED,
     MODELS,
     PACKAGED,
     RAW_BASE,
+    JoinedModel,
     ModelFile,
     ModelRow,
     ModelSpec,
@@ -80,11 +84,24 @@ def default_dest(models_dir: str | os.PathLike | None = None) -> Path:
     return search_dirs(models_dir)[0]
 
 
+def writable_dir(path: Path) -> bool:
+    """vidmm may write model files into ``path``: it (or the nearest folder above it that exists) is
+    writable, and its permission bits do not mark it read-only (root may write anywhere; a shared, read-only
+    models folder is still left alone)."""
+    probe = Path(path).expanduser()
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    try:
+        return probe.is_dir() and os.access(probe, os.W_OK) and bool(probe.stat().st_mode & 0o222)
+    except OSError:
+        return False
+
+
 def spec(name: str) -> ModelSpec:
     try:
         return MODELS[name]
     except KeyError:
-        known = ", ".join(sorted(MODELS))
+        known = ", ".join(sorted(names()))
         raise UsageError(f"unknown model {name!r}", hint=f"known models: {known}") from None
 
 
@@ -101,6 +118,8 @@ def _root_with(s: ModelSpec, models_dir) -> Path | None:
 
 def model_path(name: str, models_dir: str | os.PathLike | None = None) -> Path:
     """Path of the model's main file (its folder holds the others); ModelMissingError if absent."""
+    if name in JOINED:
+        return joined_folder(name, models_dir, join=False) / JOINED[name].joined
     s = spec(name)
     root = _root_with(s, models_dir)
     if root is None:
@@ -128,6 +147,13 @@ def verify(name: str, models_dir: str | os.PathLike | None = None) -> dict[str, 
     Returns {relpath: "ok" | "missing" | "rebuilt"} ("rebuilt": a non-reproducible export with other
     bytes); raises ModelMissingError if a required file is absent, ModelFileError if one is damaged.
     """
+    if name in JOINED:  # the joined file has a sha256; the copies are checked by presence
+        m = JOINED[name]
+        path = model_path(name, models_dir)
+        if sha256_file(path) != m.sha256:
+            raise ModelFileError(f"checksum mismatch for {m.main}", path=str(path),
+                                 hint=f"delete {path.parent} and run `vidmm models pull {name}`")
+        return {m.main: "ok", **{f"{m.folder}/{Path(f.inner).name}": "ok" for f in m.copies}}
     s = spec(name)
     model_path(name, models_dir)  # raises with the hint when absent
     root = _root_with(s, models_dir)
@@ -162,9 +188,36 @@ def pull(name: str, dest: str | os.PathLike | None = None, base_url: str | None 
     refused or failed download leaves nothing behind. Files already present with the right hash are kept.
     ``on_file(relpath, status)`` reports "present", "downloaded" or "built".
     """
+    if name in JOINED:  # nothing to download: joined from the installed packages
+        if dest is not None:
+            return join_files(JOINED[name], Path(dest).expanduser(), on_file) / JOINED[name].joined
+        return joined_folder(name, models_dir, on_file=on_file) / JOINED[name].joined
     dest = Path(dest).expanduser() if dest is not None else default_dest(models_dir)
     fetch_files(spec(name), dest, base_url, on_file)
     return model_path(name, dest)
+
+
+def joined_folder(name: str, models_dir: str | os.PathLike | None = None, join: bool = True,
+                  on_file: Callable[[str, str], None] | None = None) -> Path:
+    """The folder of a model joined from PyPI packages (model_table.JOINED), found in the search folders, or,
+    with ``join``, built now in the first writable one (model_fetch.join_files). Without ``join`` a missing
+    folder is ModelMissingError; a missing package is ModelMissingError with the pip command either way."""
+    m: JoinedModel = JOINED[name]
+    dirs = search_dirs(models_dir)
+    for root in dirs:
+        if joined_present(m, root):
+            if on_file is not None:
+                on_file(m.main, "present")
+            return root / m.folder
+    if not join:
+        raise ModelMissingError(f"model {name!r} is not joined yet (looked in {', '.join(map(str, dirs))})",
+                                hint=f"run `vidmm models pull {name}` (it joins the installed packages "
+                                     f"{' + '.join(m.packages)}; nothing is downloaded)")
+    dest = next((d for d in dirs if writable_dir(d)), None)
+    if dest is None:
+        raise ModelFileError(f"no writable folder to join {name} into (looked at {', '.join(map(str, dirs))})",
+                             hint=f"set {ENV_VAR}=DIR to a writable folder")
+    return join_files(m, dest, on_file)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,6 +258,8 @@ def list_models(models_dir: str | os.PathLike | None = None) -> list[ModelRow]:
         p = _packaged_path(m)
         rows.append(ModelRow(m.name, m.task, p is not None, folder_size(p) if p is not None else None,
                              m.license, str(p) if p is not None else None, f"pypi:{m.package}"))
+    for j in JOINED.values():
+        rows.append(_joined_row(j, models_dir))
     rows += backbone_rows()
     providers = list(_listing_providers)
     for module in LISTING_MODULES:
@@ -223,14 +278,31 @@ def list_models(models_dir: str | os.PathLike | None = None) -> list[ModelRow]:
     return rows
 
 
+def _joined_row(m: JoinedModel, models_dir) -> ModelRow:
+    from vidmm.models.model_fetch import package_file
+
+    folder = next((root / m.folder for root in search_dirs(models_dir) if joined_present(m, root)), None)
+    note = None
+    if folder is None:
+        try:
+            for f in m.parts:
+                package_file(f, m.packages)
+            note = f"installed; joined into the models folder on first use, or now with `vidmm models pull {m.name}`"
+        except ModelMissingError as err:
+            note = err.one_line()
+    source = "pypi:" + "+".join(m.packages)
+    return ModelRow(m.name, m.task, folder is not None, folder_size(folder) if folder is not None else m.bytes,
+                    m.license, str(folder / m.joined) if folder is not None else None, source, note)
+
+
 def names() -> list[str]:
     """Names ``pull`` and ``path`` accept."""
-    return list(MODELS) + list(PACKAGED)
+    return list(MODELS) + list(PACKAGED) + list(JOINED)
 
 
 __all__ = [
-    "CONVERTERS", "ENV_VAR", "MODELS", "PACKAGED", "RAW_BASE", "ModelFile", "ModelRow", "ModelSpec", "PackagedModel",
-    "Upstream",
-    "add_listing_provider", "list_models", "model_file", "model_path", "names", "packaged_path", "pull",
-    "register", "search_dirs", "sha256_of", "spec", "verify",
+    "CONVERTERS", "ENV_VAR", "JOINED", "MODELS", "PACKAGED", "RAW_BASE", "JoinedModel", "ModelFile", "ModelRow",
+    "ModelSpec", "PackagedModel", "Upstream",
+    "add_listing_provider", "joined_folder", "list_models", "model_file", "model_path", "names", "packaged_path",
+    "pull", "register", "search_dirs", "sha256_of", "spec", "verify", "writable_dir",
 ]

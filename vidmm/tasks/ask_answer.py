@@ -124,4 +124,6 @@ class Question:
         return self.extractor.sounds(self.path, self.model("yamnet"))
 
     def transcript(self):
-        return self.extractor.transcript(self.path, self.model("speech"))
+        """What is said, with the English translation of speech in other languages (the text encoder
+        that matches questions to it knows English only)."""
+        return self.extractor.transcript(self.path, self.model("speech"), translate=True)

@@ -34,13 +34,15 @@ def no_audio() -> Answer:
 
 def answer_speech(q: Question, when: bool = False) -> Answer:
     """What is said: the whole transcript ("what does he say?") or the segment that best matches the
-    question's topic (sentence embeddings plus word overlap); with ``when``, that segment's span."""
+    question's topic (sentence embeddings plus word overlap); with ``when``, that segment's span. Speech in
+    another language is matched through its English translation and quoted in its own words, with the
+    English beside it."""
     tr = q.transcript()
     if tr is None or not tr.segments:
         if tr is None:
             return no_audio()
         return Answer("nothing is said", 0.9 if not tr.has_speech else 0.6, transcript=[])
-    transcript = [s.to_dict() for s in tr.segments]
+    transcript = [s.to_dict(translation=True) for s in tr.segments]
     text = q.clean
     topic = re.search(r"\b(about|regarding|mention\w*|say\w*|said|word)\b\s+(.*)$", text)
     topic_text = topic.group(2).strip() if topic else ""
@@ -48,26 +50,40 @@ def answer_speech(q: Question, when: bool = False) -> Answer:
         topic_text = ""
     if not topic_text and not when:  # "what does he say?": the whole transcript
         confidence = float(np.exp(tr.avg_logprob)) if tr.avg_logprob is not None else 0.5
-        return Answer(tr.text, confidence, evidence=Evidence(tr.segments[0].start, tr.segments[-1].end, [], None),
+        return Answer(_with_english(tr.text, tr.translation, tr.languages[0][0] if tr.languages else None),
+                      confidence, evidence=Evidence(tr.segments[0].start, tr.segments[-1].end, [], None),
                       candidates=[Candidate(s.text.strip(), 1.0 / len(tr.segments))
                                   for s in tr.segments][: RUNNER_UPS + 1],
                       transcript=transcript)
     bb = q.backbone
     query = topic_text or text
     texts = [s.text.strip() for s in tr.segments]
-    sims = bb.encode_texts(texts) @ bb.encode_texts([query])[0]
-    # word overlap helps the retrieval on names and numbers the sentence encoder blurs
+    english = [s.english.strip() for s in tr.segments]
+    sims = bb.encode_texts(english) @ bb.encode_texts([query])[0]
+    # word overlap helps the retrieval on names and numbers the sentence encoder blurs (in either text)
     words = set(re.findall(r"[a-z0-9']+", query))
-    overlap = np.array([len(words & set(re.findall(r"[a-z0-9']+", t.lower()))) / max(len(words), 1) for t in texts])
+    overlap = np.array([len(words & set(re.findall(r"[a-z0-9']+", f"{t} {e}".lower()))) / max(len(words), 1)
+                        for t, e in zip(texts, english)])
     probs = softmax(RETRIEVAL_SCALE * (sims + OVERLAP_WEIGHT * overlap))
     order = np.argsort(-probs, kind="stable")
-    best = tr.segments[int(order[0])]
-    confidence = float(probs[order[0]])
-    answer = f"from {best.start:.1f} s to {best.end:.1f} s" if when else best.text.strip()
+    k = int(order[0])
+    best = tr.segments[k]
+    confidence = float(probs[k])
+    said = _with_english(texts[k], english[k], best.language)
+    answer = f"from {best.start:.1f} s to {best.end:.1f} s" if when else said
     return Answer.judged(answer, len(texts) == 1 or confidence >= NOT_SURE, confidence=confidence,
-                         evidence=Evidence(best.start, best.end, [], best.text.strip()),
+                         evidence=Evidence(best.start, best.end, [], said),
                          candidates=[Candidate(texts[j], float(probs[j])) for j in order[: RUNNER_UPS + 1]],
                          target=topic_text or None, transcript=transcript)
+
+
+def _with_english(text: str, english: str, language: str | None) -> str:
+    """What was said, in its words; speech in another language names it and gives the English beside."""
+    if language in (None, "en") or english.strip() == text.strip():
+        return text.strip()
+    from ..languages import language_name
+
+    return f"{text.strip()} ({language_name(language)}; in English: {english.strip()})"
 
 
 # -- sounds -------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._version import __version__
 from . import evidence as ev
-from .caption_compose import audio_sentence, changes, compose, paragraph
+from .caption_compose import audio_sentence, changes, compose, paragraph, quoted
 from .caption_words import THRESHOLDS, Word, choose_words, heard, overall_words, sound_clauses, voice_heard
 from .evidence import snippet
 from .phrasing import sentence
@@ -45,6 +45,7 @@ class CaptionSegment:
     faces: int = 0
     chosen: dict[str, list[Word]] = field(default_factory=dict, repr=False)  # all words that cleared
     visual: str = ""  # the caption without what is said (for the paragraph)
+    speech_language: str | None = None  # the language ``speech`` is in
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3), "caption": self.caption,
@@ -53,6 +54,8 @@ class CaptionSegment:
             d["sounds"] = self.sounds
         if self.speech:
             d["speech"] = self.speech
+            if self.speech_language:
+                d["speech_language"] = self.speech_language
         return d
 
 
@@ -179,11 +182,20 @@ def _shot_faces(faces, a: float, b: float) -> tuple[int, int]:
     return int(faces.total[m].max()), int(faces.main[m].max())
 
 
-def _said(tr, a: float, b: float) -> str:
-    """A snippet of what is said with its middle in [a, b)."""
-    if tr is None or not tr.segments:
-        return ""
-    return snippet(" ".join(x.text.strip() for x in tr.segments if a <= (x.start + x.end) / 2 < b), SNIPPET_WORDS)
+def _said(tr, a: float = 0.0, b: float = float("inf")) -> tuple[str, str | None]:
+    """A snippet of what is said with its middle in [a, b), in its own language, and that language (the one
+    spoken longest there). Segments flagged ``uncertain`` (words heard with little confidence: often noise
+    taken for speech) are not quoted."""
+    segs = [x for x in tr.segments if a <= (x.start + x.end) / 2 < b and not x.uncertain] if tr is not None else []
+    if not segs:
+        return "", None
+    secs: dict[str | None, float] = {}
+    for x in segs:
+        secs[x.language] = secs.get(x.language, 0.0) + x.duration
+    from ..languages import join_text
+
+    lang = max(secs, key=lambda k: secs[k])
+    return snippet(join_text([x.text for x in segs], lang), SNIPPET_WORDS), lang
 
 
 def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock: _Clock) -> CaptionResult:
@@ -208,10 +220,10 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
         words = choose_words(fe.vectors[idx], models.concepts)
         nf, mf = _shot_faces(faces, s.start, s.end)
         clauses = sound_clauses(snd.mean(s.start, s.end) if snd is not None else None, names)
-        said = _said(tr, s.start, s.end)
-        text, used = compose(words, nf, mf, clauses, said)
+        said, lang = _said(tr, s.start, s.end)
+        text, used = compose(words, nf, mf, clauses, said, speech_language=lang)
         visual = compose(words, nf, mf, clauses, "")[0] if said else text
-        segments.append(CaptionSegment(s.start, s.end, text, used, clauses, said, nf, words, visual))
+        segments.append(CaptionSegment(s.start, s.end, text, used, clauses, said, nf, words, visual, lang))
 
     # Overall: the words that held longest over the shots, the face count of the median shot (weighted
     # by duration), sounds over the whole clip.
@@ -229,7 +241,7 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
         nf = segments[mid].faces
         mf = int(faces.main.max()) if nf else 0
     clauses = sound_clauses(snd.mean(start, end or 1e9) if snd is not None else None, names)
-    said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
+    said, lang = _said(tr)
     overall, _ = compose(words, nf, mf, clauses, "", fallback="a sequence of shots" if change else
                          "a scene that vidmm cannot describe with confidence")
     if models.captioner is not None and segments:
@@ -237,8 +249,8 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
     if change:
         overall = sentence(overall.rstrip(".") + f"; {change}")
     if said:
-        overall = sentence(overall.rstrip(".") + f", and someone says: '{said}'")
-    para = paragraph(overall, segments, tr.text if tr is not None else "") if long else None
+        overall = sentence(overall.rstrip(".") + f", and someone says{quoted(said, lang)}")
+    para = paragraph(overall, segments, tr.text if tr is not None else "", lang) if long else None
     clock.step("compose")
     return CaptionResult(str(path), info.duration, overall, segments, models.names(extractor), para,
                          _transcript(tr), clock.timings)
@@ -259,16 +271,16 @@ def _caption_audio(path, extractor, models: CaptionModels, long: bool, clock: _C
     for a, b in spans:
         mean = snd.mean(a, b) if snd is not None else None
         sounds = heard(mean, names)
-        said = _said(tr, a, b)
+        said, lang = _said(tr, a, b)
         voice = tr is None and voice_heard(mean, names)  # no transcript: YAMNet says whether someone speaks
-        text = audio_sentence(sounds, said, voice)
+        text = audio_sentence(sounds, said, voice, lang)
         segments.append(CaptionSegment(a, b, text, [], [p.clause for p in sounds], said, 0, {},
-                                       audio_sentence(sounds, "", voice or bool(said))))
+                                       audio_sentence(sounds, "", voice or bool(said)), lang))
     mean = snd.mean(start, end or 1e9) if snd is not None else None
-    said = snippet(tr.text, SNIPPET_WORDS) if tr is not None and tr.text else ""
-    overall = audio_sentence(heard(mean, names), said, tr is None and voice_heard(mean, names))
+    said, lang = _said(tr)
+    overall = audio_sentence(heard(mean, names), said, tr is None and voice_heard(mean, names), lang)
     # --long: the overall sentence and more of the transcript (there are no shots to walk through)
-    para = paragraph(overall, [], tr.text if tr is not None else "") if long else None
+    para = paragraph(overall, [], tr.text if tr is not None else "", lang) if long else None
     clock.step("compose")
     return CaptionResult(str(path), info.duration, overall, segments, models.names(extractor), para,
                          _transcript(tr), clock.timings)
@@ -293,7 +305,8 @@ def _generate(path, extractor, captioner, shots, segments: list[CaptionSegment])
         if not text:
             continue
         seg.visual = text
-        seg.caption = sentence(text.rstrip(".") + (f"; someone says: '{seg.speech}'" if seg.speech else ""))
+        seg.caption = sentence(text.rstrip(".") + (f"; someone says{quoted(seg.speech, seg.speech_language)}"
+                                                   if seg.speech else ""))
 
 
 def word_counts(results: list[CaptionResult]) -> Counter:

@@ -3,11 +3,14 @@
 A sentence says, in this order and each at most once: the subject (from faces, else an animal word),
 the action, the place, up to two things, the sounds, then what is said. `compose` writes the sentence
 of one span of pictures; `changes` and `paragraph` the clip-level additions; `audio_sentence` the
-caption of a file without pictures. English helpers (articles, lists): tasks/phrasing.py.
+caption of a file without pictures. English helpers (articles, lists): tasks/phrasing.py. Speech is
+quoted as it was said, in its language, and a language other than English is named ("says, in German:
+'...'").
 """
 
 from __future__ import annotations
 
+from ..languages import language_name
 from .caption_words import MAX_THINGS, SoundPhrase, Word
 from .evidence import snippet
 from .phrasing import article, content_words, gerund_phrase, join_list, sentence, without_repeated_qualifiers
@@ -21,6 +24,12 @@ FALLBACK = "a scene that vidmm cannot describe with confidence"
 #: How many shots the paragraph walks through, and how many words of the transcript it quotes.
 PARAGRAPH_SHOTS = 6
 PARAGRAPH_WORDS = 40
+
+
+def quoted(said: str, language: str | None = None) -> str:
+    """What follows "says": ``: 'text'``, or ``, in German: 'text'`` for speech in another language."""
+    named = f", in {language_name(language)}" if language not in (None, "en") else ""
+    return f"{named}: '{said}'"
 
 
 def _place(word: Word) -> str:
@@ -45,9 +54,10 @@ def _subject(words: dict[str, list[Word]], faces: int, main_faces: int) -> tuple
 
 
 def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, sounds: list[str] | None = None,
-            speech: str = "", fallback: str = FALLBACK) -> tuple[str, list[Word]]:
+            speech: str = "", fallback: str = FALLBACK, speech_language: str | None = None) -> tuple[str, list[Word]]:
     """One sentence from the chosen words; returns it and the words it used. ``faces``: the most faces in
-    one frame; ``main_faces``: of those, the ones tall enough to be the subject; ``sounds``: clauses."""
+    one frame; ``main_faces``: of those, the ones tall enough to be the subject; ``sounds``: clauses;
+    ``speech``: what is said, in ``speech_language``."""
     used: list[Word] = []
     said: set[str] = set()
 
@@ -105,7 +115,7 @@ def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, s
         if fresh(s):
             clause += f" {take(s)}"
     if speech:
-        clause += f"; {pronoun} {'say' if pronoun == 'they' else 'says'}: '{speech}'"
+        clause += f"; {pronoun} {'say' if pronoun == 'they' else 'says'}{quoted(speech, speech_language)}"
     return sentence(clause), used
 
 
@@ -125,9 +135,10 @@ def changes(segments) -> str:
     return ""
 
 
-def paragraph(overall: str, segments, transcript_text: str) -> str:
+def paragraph(overall: str, segments, transcript_text: str, language: str | None = None) -> str:
     """The ``--long`` caption: the overall sentence, then the first PARAGRAPH_SHOTS shots in order
-    (their sentences without speech, ``segments[i].visual``), then the start of the transcript."""
+    (their sentences without speech, ``segments[i].visual``), then the start of the transcript (in
+    ``language``)."""
     lines = [overall]
     if len(segments) > 1:
         shown = segments[:PARAGRAPH_SHOTS]
@@ -136,17 +147,18 @@ def paragraph(overall: str, segments, transcript_text: str) -> str:
             body = s.visual.rstrip(".")
             lines.append(f"{lead} ({s.start:.0f}-{s.end:.0f} s), {body[:1].lower()}{body[1:]}.")
     if transcript_text:
-        lines.append(f"The speech reads: '{snippet(transcript_text, PARAGRAPH_WORDS)}'")
+        lines.append("The speech reads" + quoted(snippet(transcript_text, PARAGRAPH_WORDS), language))
     return " ".join(sentence(x) for x in lines)
 
 
-def audio_sentence(sounds: list[SoundPhrase], said: str = "", voice: bool = False) -> str:
+def audio_sentence(sounds: list[SoundPhrase], said: str = "", voice: bool = False,
+                   language: str | None = None) -> str:
     """The caption of a span of a file without pictures: what is said and what else is heard.
-    ``said``: a snippet of the transcript; ``voice``: speech heard but not transcribed."""
+    ``said``: a snippet of the transcript, in ``language``; ``voice``: speech heard but not transcribed."""
     if said and sounds:
-        body = f"someone speaks {' and '.join(p.clause for p in sounds)}, saying: '{said}'"
+        body = f"someone speaks {' and '.join(p.clause for p in sounds)}, saying{quoted(said, language)}"
     elif said:
-        body = f"someone says: '{said}'"
+        body = f"someone says{quoted(said, language)}"
     elif voice:
         body = "someone speaks" + (f" {' and '.join(p.clause for p in sounds)}" if sounds else "")
     elif sounds:

@@ -68,9 +68,18 @@ class Concepts:
         return {k: (ref[rows] - mu) / sd for k, rows in self.rows.items()}
 
 
+def _wide(text: str) -> bool:
+    import unicodedata
+
+    return any(unicodedata.east_asian_width(c) in "WF" for c in text)
+
+
 def snippet(text: str, max_words: int = 14) -> str:
-    """At most ``max_words`` words of ``text``, with an ellipsis when cut."""
+    """At most ``max_words`` words of ``text``, with an ellipsis when cut (text written without spaces,
+    Chinese or Japanese: two characters a word)."""
     words = text.split()
+    if len(words) == 1 and len(text.strip()) > 2 * max_words and _wide(text):
+        return text.strip()[: 2 * max_words] + "..."
     if len(words) <= max_words:
         return " ".join(words)
     return " ".join(words[:max_words]).rstrip(",;:") + "..."

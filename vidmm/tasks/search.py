@@ -16,7 +16,8 @@ size and mtime with the index. New or changed clips are embedded, vanished ones 
 failed are retried only once they change. Without changes the index is just read.
 
 Scores are cosine similarities of the query's text embedding with the pooled frame embeddings (mean +
-attention by similarity, as in `scene`), clips ranked by their pooled score. How often the described
+attention by similarity, as in `scene`), clips ranked by their pooled score. With ``speech`` (``--speech``)
+what is said counts too, in any language, and audio files are searched by it (tasks/search_speech.py). How often the described
 clip comes first on the labelled clips, and the alternatives that did no better: docs/search.md.
 """
 
@@ -156,13 +157,13 @@ class FolderIndex:
         return idx
 
 
-def list_videos(folder: Path) -> list[tuple[str, os.stat_result]]:
-    """(relative path, stat) of every video and photo under ``folder`` (by extension), hidden folders skipped."""
+def list_videos(folder: Path, exts: frozenset[str] = SEARCHED_EXTS) -> list[tuple[str, os.stat_result]]:
+    """(relative path, stat) of every video and photo (``exts``) under ``folder``, hidden folders skipped."""
     out = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.startswith(".") or Path(name).suffix.lower() not in SEARCHED_EXTS:
+            if name.startswith(".") or Path(name).suffix.lower() not in exts:
                 continue
             full = Path(root) / name
             try:
@@ -257,14 +258,18 @@ class ClipHit:
     score: float
     duration: float | None
     moments: list[Moment]
+    speech: dict | None = None  # the best-matching transcript segment (--speech), when it matched
 
     def to_dict(self) -> dict:
         best = self.moments[0] if self.moments else None
-        return {"file": self.file, "score": round(float(self.score), 4),
-                "start": None if best is None else round(best.start, 3),
-                "end": None if best is None else round(best.end, 3),
-                "duration": None if self.duration is None else round(self.duration, 3),
-                "moments": [m.to_dict(with_file=False) for m in self.moments]}
+        d = {"file": self.file, "score": round(float(self.score), 4),
+             "start": None if best is None else round(best.start, 3),
+             "end": None if best is None else round(best.end, 3),
+             "duration": None if self.duration is None else round(self.duration, 3),
+             "moments": [m.to_dict(with_file=False) for m in self.moments]}
+        if self.speech is not None:
+            d["speech"] = self.speech
+        return d
 
 
 @dataclass
@@ -316,8 +321,10 @@ def rank(index: FolderIndex, query_vec: np.ndarray, top_k: int = 10,
     return hits, moments
 
 
-def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, progress=None) -> SearchResult:
-    """Rank the clips of ``folder`` (and their shots) by how well they match ``query``.
+def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, progress=None,
+           speech_model=None) -> SearchResult:
+    """Rank the clips of ``folder`` (and their shots) by how well they match ``query``; with a
+    ``speech_model``, by what is said too, audio files included (tasks/search_speech.py).
 
     ``elapsed_s`` covers the index refresh and the query, not model loading."""
     query = " ".join(str(query).split())
@@ -330,10 +337,23 @@ def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, pr
         raise InputError("no readable video files (or photos) in this folder", path=str(folder),
                          hint=f"looked for {', '.join(sorted(SEARCHED_EXTS))}")
     qvec = backbone.encode_labels([query])[0]
-    hits, moments = rank(index, qvec, max(1, int(top_k)))
+    top_k = max(1, int(top_k))
+    hits, moments = rank(index, qvec, top_k if speech_model is None else len(index.clips))
+    models = {"backbone": backbone.fingerprint}
+    if speech_model is not None:
+        from ..media.kinds import extensions as kind_exts
+        from .search_speech import fuse, speech_matches
+
+        audio = [rel for rel, _ in list_videos(Path(folder), kind_exts(("audio",)))]
+        files = [c.path for c in index.clips if c.error is None] + audio
+        matches = speech_matches(Path(folder), files, query, extractor, speech_model, progress)
+        durations = {c.path: c.duration for c in index.clips}
+        durations.update({rel: extractor.probe(str(Path(folder) / rel)).duration for rel in matches if rel in audio})
+        hits, moments = fuse(hits, moments, matches, durations, top_k)
+        models["asr"] = speech_model.name
     return SearchResult(
         folder=str(folder), query=query, results=hits, moments=moments,
-        models={"backbone": backbone.fingerprint},
+        models=models,
         index={"path": None if index.path is None else str(index.path), **index.stats},
         elapsed_s=time.perf_counter() - start,
         skipped=[{"file": c.path, "error": c.error} for c in index.clips if c.error is not None],

@@ -1,4 +1,4 @@
-"""Speech to text: `transcribe(path_or_audio)` -> TranscriptResult (segments, words, language).
+"""Speech to text: `transcribe(path_or_audio)` -> TranscriptResult (segments, words, languages).
 
 The pipeline, and why each step is there:
 
@@ -8,62 +8,56 @@ The pipeline, and why each step is there:
    turn into nonsense, apart each is clean.
 2. Speech gate: Silero VAD plus an energy gate (``vidmm.models.vad``). Without speech Whisper is never
    run: the answer is an empty transcript in milliseconds, and nothing can be invented.
-3. Whisper (faster-whisper, VAD-filtered, beam search, no conditioning on previous text, which is the
-   main source of run-away repetition).
-4. Hallucination screen: segments that are repetitive (compression ratio), that the model itself
-   thinks are not speech, that it has very low confidence in, or that are one of Whisper's stock
-   phrases decoded with weak confidence, are dropped (and listed with the reason).
-5. Language: an English-only model (the default tiny.en) turns any language into English-looking
-   text. Its average log-probability per decoding window is the tell: English speech scores above a
-   measured threshold, other languages below. Such windows lose their text; a file with nothing else
-   is reported as ``language: "unknown"`` with a warning. A multilingual model detects the language
-   itself and transcribes in it.
-Limits: a foreign phrase inside a window of English is judged with its window (kept); Whisper can
-still invent a few words from noise that Silero VAD took for speech (a kitchen clip gives "It is my trip.").
+3. Language, stretch by stretch (vidmm.tasks.transcribe_language): Whisper's language identification per
+   30 s of speech, refined where it changes, gives runs of one language (``--language`` forces one).
+4. Whisper on each run with its language fixed (faster-whisper, VAD-filtered, beam search, no
+   conditioning on previous text, which is the main source of run-away repetition); the other runs are
+   silenced, so times stay in the file's clock. Every segment records its language, and its words with
+   their times and confidence (always: they cost about 5 %, give subtitles their cue times and the screen
+   its word confidence; the JSON shows them when asked).
+5. Screens (vidmm.tasks.transcribe_screen): hallucinations (repetitive, not speech, very unsure, stock
+   phrases from noise) are dropped and listed with the reason; a kept segment whose words were heard with
+   little confidence is flagged (``uncertain``); an English-only model's text from speech that is probably
+   not English is dropped.
+6. Translation, when asked (vidmm.tasks.transcribe_translate): English beside the text of every segment
+   in another language, through Whisper's translate task.
+Limits: Whisper can still invent a few words from noise that Silero VAD took for speech (a kitchen clip
+gives "Who is my fit?" with base, "It is my trip." with tiny.en).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..models.vad import SAMPLE_RATE, VadSettings, is_silent, speech_seconds, speech_spans
 from ..timecode import Span
+from .transcribe_language import LanguageRun, language_runs
+from .transcribe_screen import (
+    NON_ENGLISH_MAX_LOGPROB,
+    flag_segment,
+    judge_english,
+    screen_segment,
+    weighted_logprob,
+)
+from .transcribe_translate import needs_translation, translate_segments
 from .transcript import DroppedSegment, TranscriptResult, TranscriptSegment, Word
 
-# --- Hallucination screen. Whisper's own fallback thresholds are 2.4 / -1.0 / 0.6; the no-speech rule
-# is stricter than Whisper's (-1.0): applause decoded as "Yay!" had no_speech_prob 0.71 and -0.83.
-MAX_COMPRESSION_RATIO = 2.4
-MIN_AVG_LOGPROB = -1.0
-NO_SPEECH_PROB = 0.6
-NO_SPEECH_MAX_LOGPROB = -0.5
-#: Stock phrases Whisper produces from noise (kitchen clatter gave "Thank you." twice at -0.55).
-#: Dropped only when decoded with less confidence than this; clearly spoken thanks stay.
-STOCK_PHRASE_MAX_LOGPROB = -0.45
-STOCK_PHRASES = frozenset({
-    "thank you", "thank you very much", "thanks", "thanks for watching", "thank you for watching",
-    "thank you so much for watching", "please subscribe", "you", "bye", "bye bye", "okay", "oh",
-    "subtitles by the amara org community", "so", "the end",
-})
+__all__ = ["NON_ENGLISH_MAX_LOGPROB", "TRANSCRIBE_VERSION", "TranscriptResult", "TranscriptSegment",
+           "screen_segment", "transcribe", "weighted_logprob"]
 
-# --- Language screen for English-only models: duration-weighted average log-probability of the
-# segments kept, per decoding window. Measured with tiny.en, beam 5: English speech (the four reference
-# files, the Hamilton and UCF clips) -0.28 to -0.58 (worst: "one two three", 2.7 s); Mandarin
-# (sr_chinese.flac) -0.74; espeak-ng German -0.74 and Russian -0.76. The threshold sits between.
-# Two English speakers overlapping in one mono mix score -0.69 and are flagged too (the warning says so).
-NON_ENGLISH_MAX_LOGPROB = -0.65
-#: A multilingual model's language detection below this probability is reported as uncertain.
+#: The main language's detection below this probability is reported as uncertain.
 LANGUAGE_MIN_PROBABILITY = 0.5
 #: Less speech than this (seconds) is not worth a Whisper pass.
 MIN_SPEECH_S = 0.2
-#: Tokens allowed per second of speech in a 30 s window (fast English is ~5, timestamps included).
-#: Speech the model cannot read (another language) is otherwise decoded into loops of up to 448 tokens.
-TOKENS_PER_SPEECH_S = 10
+#: Tokens allowed per second of speech in a 30 s window (fast English is ~5, timestamps included; other
+#: scripts take more tokens per word). Speech the model cannot read is otherwise decoded into loops of up
+#: to 448 tokens.
+TOKENS_PER_SPEECH_S = {"en": 10}
+OTHER_TOKENS_PER_SPEECH_S = 20
 #: Whisper retries a window at higher temperature when its decode is repetitive or unsure (sampling 5
 #: candidates each time). Three steps instead of faster-whisper's six. With both limits, 8 s of
 #: synthetic Mandarin takes 4.5 s instead of 40 s; clear speech never gets past 0.0 and is unchanged.
@@ -71,29 +65,25 @@ FALLBACK_TEMPERATURES = (0.0, 0.4, 0.8)
 
 ChannelMode = str  # "auto" | "mix" | "split"
 #: Bump when anything above changes what a transcript contains, so cached transcripts are redone.
-TRANSCRIBE_VERSION = "transcribe-v1"
+TRANSCRIBE_VERSION = "transcribe-v2"
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def _normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).replace("'", "").split())
-
-
-def max_new_tokens(speech_s: float) -> int:
+def max_new_tokens(speech_s: float, language: str | None = "en") -> int:
     """The decoding length cap for a window holding ``speech_s`` seconds of speech (see TOKENS_PER_SPEECH_S)."""
-    return int(np.clip(TOKENS_PER_SPEECH_S * min(speech_s, 30.0) + 32, 64, 440))
+    rate = TOKENS_PER_SPEECH_S.get(language or "", OTHER_TOKENS_PER_SPEECH_S)
+    return int(np.clip(rate * min(speech_s, 30.0) + 32, 64, 440))
 
 
-def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings, word_timestamps: bool,
-            language: str | None, beam_size: int, channel: int | None,
-            on_segment: Callable[[float], None] | None = None) -> tuple[list[TranscriptSegment], Any]:
-    lang = language or (None if model.multilingual else "en")
-    segments, info = model.whisper.transcribe(
-        np.ascontiguousarray(audio, dtype=np.float32), language=lang, beam_size=beam_size,
+def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings,
+            language: str, beam_size: int, channel: int | None,
+            on_segment: Callable[[float], None] | None = None) -> list[TranscriptSegment]:
+    segments, _ = model.whisper.transcribe(
+        np.ascontiguousarray(audio, dtype=np.float32), language=language, beam_size=beam_size,
         condition_on_previous_text=False, vad_filter=True, vad_parameters=settings.to_faster_whisper(),
-        word_timestamps=word_timestamps, max_new_tokens=max_new_tokens(speech_s),
+        word_timestamps=True, max_new_tokens=max_new_tokens(speech_s, language),
         temperature=list(FALLBACK_TEMPERATURES))
     out = []
     for s in segments:  # a generator: decoding happens here
@@ -102,31 +92,8 @@ def _decode(model, audio: np.ndarray, speech_s: float, settings: VadSettings, wo
         words = [Word(float(w.start), float(w.end), w.word.strip(), float(w.probability)) for w in (s.words or [])]
         out.append(TranscriptSegment(float(s.start), float(s.end), s.text.strip(), float(s.avg_logprob),
                                      float(s.no_speech_prob), float(s.compression_ratio),
-                                     float(s.temperature or 0.0), words, channel))
-    return out, info
-
-
-def screen_segment(seg: TranscriptSegment) -> str | None:
-    """Why a decoded segment is not trusted as speech, or None if it is."""
-    if not _normalise(seg.text):
-        return "empty"
-    if seg.compression_ratio > MAX_COMPRESSION_RATIO:
-        return "repetitive"
-    if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < NO_SPEECH_MAX_LOGPROB:
-        return "probably not speech"
-    if seg.avg_logprob < MIN_AVG_LOGPROB:
-        return "low confidence"
-    if _normalise(seg.text) in STOCK_PHRASES and seg.avg_logprob < STOCK_PHRASE_MAX_LOGPROB:
-        return "stock phrase from noise"
-    return None
-
-
-def weighted_logprob(segments: list[TranscriptSegment]) -> float | None:
-    if not segments:
-        return None
-    d = np.array([max(s.duration, 0.02) for s in segments])
-    lp = np.array([s.avg_logprob for s in segments])
-    return float((d * lp).sum() / d.sum())
+                                     float(s.temperature or 0.0), words, channel, language))
+    return out
 
 
 def _merge(spans: list[Span]) -> list[Span]:
@@ -144,6 +111,20 @@ def _to_mono(audio: np.ndarray) -> np.ndarray:
     return audio if audio.ndim == 1 else audio.mean(axis=0)
 
 
+def _check_language(model, language: str | None) -> None:
+    from ..errors import UsageError
+    from ..languages import LANGUAGES
+
+    if language is None:
+        return
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}",
+                         hint="use a Whisper language code such as en, de, fr, zh (see docs/transcribe.md)")
+    if not model.multilingual and language != "en":
+        raise UsageError(f"speech model {model.name} is English-only; it cannot transcribe {language!r}",
+                         hint="leave out --asr-model: the default, Whisper base, knows 99 languages")
+
+
 def transcribe(
     source: str | os.PathLike | np.ndarray,
     model=None,
@@ -151,6 +132,7 @@ def transcribe(
     sr: int = SAMPLE_RATE,
     word_timestamps: bool = False,
     language: str | None = None,
+    translate: bool = False,
     channels: ChannelMode = "auto",
     beam_size: int = 5,
     vad: VadSettings | None = None,
@@ -160,10 +142,13 @@ def transcribe(
     """Transcribe a media file, or float32 audio (mono ``(n,)`` or channels-first ``(c, n)``) at ``sr`` Hz.
 
     ``model``: a :class:`vidmm.models.speech.SpeechModel`, a model name/path, or None for the default
-    (loaded once per process). ``language``: force a language (multilingual models only).
+    (loaded once per process). ``word_timestamps``: show each segment's words in ``to_dict()`` (they are
+    always computed). ``language``: force one language (a Whisper code such as ``de``).
+    ``translate``: add the English translation of every segment in another language (``translation``).
     ``channels``: "auto" transcribes independent stereo channels apart, "mix" never, "split" always.
     ``cache``: a :class:`vidmm.cache.Cache`; a file transcribed before (same content, model and
-    settings) is read back instead of decoded again, so caption and ask on one clip share one pass.
+    settings) is read back instead of decoded again, so caption and ask on one clip share one pass (a
+    translation asked for later is added to the cached transcript).
     ``progress(done_s, total_s)``: called as decoding advances (the CLI draws a bar with it).
     """
     from ..models.speech import SpeechModel, load_speech_model
@@ -172,38 +157,50 @@ def transcribe(
         raise ValueError(f"channels must be auto, mix or split, not {channels!r}")
     if not isinstance(model, SpeechModel):
         model = load_speech_model(model)
-    if language is not None and not model.multilingual and language != "en":
-        from ..errors import UsageError
-
-        raise UsageError(f"speech model {model.name} is English-only; it cannot transcribe {language!r}",
-                         hint="pass --asr-model with a multilingual model, e.g. small")
+    _check_language(model, language)
     settings = vad or VadSettings()
     start_time = time.perf_counter()
     file = None if isinstance(source, np.ndarray) else str(source)
-    key = None
+    key = result = None
     if cache is not None and file is not None and getattr(cache, "enabled", False):
         from ..cache import file_identity, make_key
         from ..media.source import check_readable
 
         check_readable(file)
-        key = make_key(TRANSCRIBE_VERSION, file_identity(file), model.path, model.compute_type, word_timestamps,
-                       language, channels, beam_size, settings)
+        key = make_key(TRANSCRIBE_VERSION, file_identity(file), model.path, model.compute_type, language,
+                       channels, beam_size, settings)
         hit = cache.get("transcript", key)
         if hit is not None:
-            cached = TranscriptResult.from_record(hit[1])
-            cached.file = file
-            cached.elapsed_s = time.perf_counter() - start_time
-            return cached
-    result = _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size, settings,
-                         progress)
-    if key is not None:
-        cache.put("transcript", key, {}, result.to_record())
+            result = TranscriptResult.from_record(hit[1])
+            result.file = file
+    if result is None:
+        result = _transcribe(source, file, model, sr, language, channels, beam_size, settings, progress)
+        if key is not None and not (translate and needs_translation(result.segments)):
+            cache.put("transcript", key, {}, result.to_record())
+    if translate and needs_translation(result.segments):
+        _translate(result, source, model, sr, channels, beam_size)
+        if key is not None:
+            cache.put("transcript", key, {}, result.to_record())
+    result.include_translation = translate
+    result.include_words = word_timestamps
     result.elapsed_s = time.perf_counter() - start_time
     return result
 
 
-def _transcribe(source, file, model, sr, word_timestamps, language, channels, beam_size,
-                settings: VadSettings, progress=None) -> TranscriptResult:
+def _translate(result: TranscriptResult, source, model, sr: int, channels: ChannelMode, beam_size: int) -> None:
+    """Translate the segments not in English, each from the track (channel) it was decoded from."""
+    audio = _load(source, sr, channels)
+    tracks = audio[None] if audio.ndim == 1 else audio
+    for ch in sorted({s.channel for s in result.segments}, key=lambda c: -1 if c is None else c):
+        track = _to_mono(tracks) if ch is None else tracks[ch]
+        segs = [s for s in result.segments if s.channel == ch]
+        translate_segments(model, track, segs, beam_size, SAMPLE_RATE,
+                           {"temperature": list(FALLBACK_TEMPERATURES),
+                            "max_new_tokens": max_new_tokens(max(s.duration for s in segs), "en")})
+
+
+def _transcribe(source, file, model, sr, language, channels, beam_size, settings: VadSettings,
+                progress=None) -> TranscriptResult:
     result = TranscriptResult(file=file, duration=0.0, segments=[], language=None, model=model.name)
 
     audio = _load(source, sr, channels)
@@ -225,7 +222,7 @@ def _transcribe(source, file, model, sr, word_timestamps, language, channels, be
         return result
 
     decoded: list[TranscriptSegment] = []
-    info = None
+    runs: list[LanguageRun] = []
     for ch, (track, spans) in enumerate(tracks):
         if speech_seconds(spans) < MIN_SPEECH_S:
             continue
@@ -233,9 +230,12 @@ def _transcribe(source, file, model, sr, word_timestamps, language, channels, be
         if progress is not None:
             def tick(t: float, ch: int = ch, dur: float = result.duration, n: int = len(tracks)) -> None:
                 progress(ch * dur + min(t, dur), dur * n)
-        segs, info = _decode(model, track, speech_seconds(spans), settings, word_timestamps, language,
-                             beam_size, ch if len(tracks) > 1 else None, tick)
-        decoded.extend(segs)
+        track_runs = language_runs(model, track, spans, sr, language)
+        for run in track_runs:
+            part = track if len(track_runs) == 1 else _only(track, run, sr)
+            decoded.extend(_decode(model, part, run.speech_s, settings, run.language, beam_size,
+                                   ch if len(tracks) > 1 else None, tick))
+        runs.extend(track_runs)
     decoded.sort(key=lambda s: (s.start, s.channel or 0))
     for seg in decoded:
         seg.end = min(seg.end, result.duration)  # VAD padding can reach past the end of the audio
@@ -244,12 +244,40 @@ def _transcribe(source, file, model, sr, word_timestamps, language, channels, be
         if reason:
             result.dropped.append(DroppedSegment(seg, reason))
         else:
+            seg.uncertain = flag_segment(seg)
             result.segments.append(seg)
     result.avg_logprob = weighted_logprob(result.segments)
-    _judge_language(result, model, info)
+    if model.multilingual:
+        _name_languages(result, runs)
+    else:
+        judge_english(result, model)
     if not result.segments and not result.warning:
         result.notes.append("sound the speech detector took for speech, but nothing was said clearly")
     return result
+
+
+def _only(track: np.ndarray, run: LanguageRun, sr: int) -> np.ndarray:
+    """The track with everything outside ``run`` silenced (times stay in the track's clock)."""
+    out = np.zeros_like(track)
+    a, b = int(run.start * sr), int(run.end * sr)
+    out[a:b] = track[a:b]
+    return out
+
+
+def _name_languages(result: TranscriptResult, runs: list[LanguageRun]) -> None:
+    """The file's language: the one spoken longest; its probability; a warning when it is unsure."""
+    if not result.segments:
+        return
+    result.language = result.languages[0][0]
+    mine = [r for r in runs if r.language == result.language and r.probability is not None]
+    if mine:
+        w = np.array([max(r.speech_s, 1e-3) for r in mine])
+        result.language_probability = float((w * np.array([r.probability for r in mine])).sum() / w.sum())
+    if result.language_probability is not None and result.language_probability < LANGUAGE_MIN_PROBABILITY:
+        from ..languages import language_name
+
+        result.warning = (f"language uncertain: {language_name(result.language)} ({result.language}) with "
+                          f"probability {result.language_probability:.2f}; pass --language to set it")
 
 
 def _load(source, sr: int, channels: ChannelMode) -> np.ndarray | None:
@@ -292,62 +320,3 @@ def _tracks(audio: np.ndarray, sr: int, channels: ChannelMode,
                 return tracks
     mono = np.ascontiguousarray(_to_mono(audio), dtype=np.float32)
     return [(mono, speech_spans(mono, sr, settings))]
-
-
-#: Reasons that mean "speech the model could not read", as opposed to "not speech at all".
-UNREADABLE = ("low confidence", "repetitive")
-#: This much unreadable speech (seconds) with nothing readable makes an English-only model say so.
-UNREADABLE_MIN_S = 1.0
-
-
-def _judge_language(result: TranscriptResult, model, info) -> None:
-    if model.multilingual:
-        if not result.segments:
-            return
-        result.language = getattr(info, "language", None)
-        result.language_probability = getattr(info, "language_probability", None)
-        if result.language_probability is not None and result.language_probability < LANGUAGE_MIN_PROBABILITY:
-            result.warning = (f"language uncertain: {result.language} with probability "
-                              f"{result.language_probability:.2f}")
-        return
-    if not result.segments:
-        unreadable = sum(d.segment.duration for d in result.dropped if d.reason in UNREADABLE)
-        if unreadable >= UNREADABLE_MIN_S:
-            result.language = "unknown"
-            result.warning = (
-                f"speech heard ({unreadable:.1f} s) could not be transcribed reliably: it is probably not "
-                f"English, which is all the speech model {model.name} knows, or too noisy; use --asr-model "
-                f"with a multilingual model (e.g. small) if it is another language")
-        return
-    # Segments decoded from one 30 s window share its scores: judge window by window, so a clip that
-    # switches language (or has one noisy stretch) keeps its English parts.
-    windows = _windows(result.segments)
-    foreign = [w for w in windows if weighted_logprob(w) < NON_ENGLISH_MAX_LOGPROB]
-    if not foreign:
-        result.language = "en"
-        return
-    heard = sum(s.duration for w in foreign for s in w)
-    lp = weighted_logprob([s for w in foreign for s in w])
-    why = (f"average log-probability {lp:.2f} < {NON_ENGLISH_MAX_LOGPROB}; the speech model {model.name} knows "
-           f"English only: use --asr-model with a multilingual model (e.g. small) for other languages")
-    dropped = {id(s) for w in foreign for s in w}
-    result.dropped.extend(DroppedSegment(s, "probably not English") for s in result.segments if id(s) in dropped)
-    result.dropped.sort(key=lambda x: x.segment.start)
-    result.segments = [s for s in result.segments if id(s) not in dropped]
-    if result.segments:
-        result.language = "en"
-        result.warning = (f"{heard:.1f} s of speech left out: probably not English, or too noisy or overlapped "
-                          f"to read ({why})")
-    else:
-        result.language = "unknown"
-        result.warning = (f"speech heard ({heard:.1f} s) is probably not English, or too noisy or overlapped to "
-                          f"read, so no text is given ({why})")
-
-
-def _windows(segments: list[TranscriptSegment]) -> list[list[TranscriptSegment]]:
-    """Consecutive segments of one channel with identical decoding scores came from one Whisper window."""
-    groups: dict[tuple, list[TranscriptSegment]] = {}
-    for s in segments:
-        groups.setdefault((s.channel, s.avg_logprob, s.no_speech_prob, s.compression_ratio, s.temperature),
-                          []).append(s)
-    return list(groups.values())

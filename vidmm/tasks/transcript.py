@@ -1,7 +1,12 @@
 """What speech to text gives: words, segments, what was dropped and why, and the JSON document.
 
 ``TranscriptResult.to_dict`` is the ../shared/CLI.md document; ``to_record``/``from_record`` are the
-plain-JSON form the feature cache keeps (scores and dropped text included).
+plain-JSON form the feature cache keeps (scores, dropped text and translations included).
+
+Languages: every segment has the ``language`` it was decoded in; the file's ``language`` is the one
+spoken longest, and ``languages`` lists each with its seconds of speech. A translation (``--translate``)
+stands beside the original text: ``translation`` on each segment and at the top, ``text`` unchanged
+(English segments are their own translation).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .._version import __version__
+from ..languages import language_name, word_joiner
 from ..timecode import Span
 
 
@@ -38,6 +44,19 @@ class TranscriptSegment:
     temperature: float = 0.0
     words: list[Word] = field(default_factory=list)
     channel: int | None = None  # set when stereo channels were transcribed apart
+    language: str | None = None  # the language it was decoded in
+    translation: str | None = None  # English (Whisper's translate task), when asked for
+    uncertain: str | None = None  # kept, but why it may be wrong (transcribe_screen.flag_segment)
+
+    @property
+    def word_confidence(self) -> float | None:
+        """Mean confidence of its words (None without word timings)."""
+        return sum(w.probability for w in self.words) / len(self.words) if self.words else None
+
+    @property
+    def english(self) -> str:
+        """The segment in English: its translation, or its own text when it is English (or untranslated)."""
+        return self.translation if self.translation is not None else self.text
 
     @property
     def span(self) -> Span:
@@ -47,10 +66,16 @@ class TranscriptSegment:
     def duration(self) -> float:
         return max(self.end - self.start, 0.0)
 
-    def to_dict(self, words: bool = False, scores: bool = False) -> dict:
+    def to_dict(self, words: bool = False, scores: bool = False, translation: bool = False) -> dict:
         d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text}
+        if self.language is not None:
+            d["language"] = self.language
+        if translation:
+            d["translation"] = self.english
         if self.channel is not None:
             d["channel"] = self.channel
+        if self.uncertain:
+            d["uncertain"] = self.uncertain
         if scores:
             d["avg_logprob"] = round(self.avg_logprob, 4)
             d["no_speech_prob"] = round(self.no_speech_prob, 4)
@@ -85,10 +110,30 @@ class TranscriptResult:
     avg_logprob: float | None = None  # duration-weighted, over the segments that passed the screen
     elapsed_s: float = 0.0
     include_words: bool = field(default=False, repr=False)  # to_dict's default: word timings in the document
+    include_translation: bool = field(default=False, repr=False)  # to_dict's default: translations in it
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.segments).strip()
+        return _joined([(s.text, s.language) for s in self.segments])
+
+    @property
+    def translation(self) -> str:
+        """The whole transcript in English (segments without a translation count as English)."""
+        return _joined([(s.english, "en" if s.translation is not None else s.language) for s in self.segments])
+
+    @property
+    def translated(self) -> bool:
+        """Every segment not in English has its translation."""
+        return all(s.translation is not None for s in self.segments if s.language not in (None, "en"))
+
+    @property
+    def languages(self) -> list[tuple[str, float]]:
+        """(language, seconds of its segments), longest first."""
+        secs: dict[str, float] = {}
+        for s in self.segments:
+            if s.language is not None:
+                secs[s.language] = secs.get(s.language, 0.0) + s.duration
+        return sorted(secs.items(), key=lambda kv: -kv[1])
 
     @property
     def words(self) -> list[Word]:
@@ -102,17 +147,25 @@ class TranscriptResult:
         """(start, end, text) per segment, what subtitle writers need."""
         return [(s.start, s.end, s.text) for s in self.segments]
 
-    def to_dict(self, words: bool | None = None, scores: bool = False) -> dict:
+    def to_dict(self, words: bool | None = None, scores: bool = False, translation: bool | None = None) -> dict:
         """The JSON document of ../shared/CLI.md (``transcript`` always present, empty when nothing was said).
-        ``words``: each segment's word timings (default: ``include_words``)."""
+        ``words``: each segment's word timings (default: ``include_words``); ``translation``: the English
+        translation beside the text, per segment and whole (default: ``include_translation``)."""
         words = self.include_words if words is None else words
+        translation = self.include_translation if translation is None else translation
         d: dict[str, Any] = {"vidmm": __version__, "task": "transcribe", "file": self.file,
                              "duration": round(self.duration, 3), "models": {"asr": self.model},
                              "language": self.language}
         if self.language_probability is not None:
             d["language_probability"] = round(self.language_probability, 3)
+        langs = self.languages
+        if langs:
+            d["languages"] = [{"language": code, "name": language_name(code), "seconds": round(secs, 2)}
+                              for code, secs in langs]
         d["text"] = self.text
-        d["transcript"] = [s.to_dict(words=words, scores=scores) for s in self.segments]
+        if translation:
+            d["translation"] = self.translation
+        d["transcript"] = [s.to_dict(words=words, scores=scores, translation=translation) for s in self.segments]
         d["speech"] = [s.to_dict() for s in self.speech]
         if self.avg_logprob is not None:
             d["avg_logprob"] = round(self.avg_logprob, 4)
@@ -148,3 +201,16 @@ class TranscriptResult:
                    speech=[Span.of(a, b) for a, b in d["speech"]],
                    dropped=[DroppedSegment(seg(x["segment"]), x["reason"]) for x in d["dropped"]],
                    notes=list(d["notes"]), warning=d["warning"], avg_logprob=d["avg_logprob"])
+
+
+def _joined(parts: list[tuple[str, str | None]]) -> str:
+    """Segment texts joined: a space between them, none inside a run of Chinese, Japanese, Thai..."""
+    out = ""
+    prev = None
+    for text, lang in parts:
+        text = text.strip()
+        if not text:
+            continue
+        out += ((word_joiner(lang) if lang == prev else " ") + text) if out else text
+        prev = lang
+    return out.strip()

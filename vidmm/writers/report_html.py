@@ -184,8 +184,9 @@ def video_section(rep, anchor: str) -> str:
                     f"</b> <span class='v'>from {escape(str(e.get('evidence', '')))}</span></div>"
                     f"{_bars(scores, _emo_colour)}</div>")
     if tr and "error" not in tr:
-        lines = [f'<p><span class="t">{_clock(s["start"])}</span>{escape(s.get("text", ""))}</p>'
-                 for s in tr.get("transcript") or []]
+        several = len(tr.get("languages") or []) > 1  # then each line says its language
+        lines = [f'<p><span class="t">{_clock(s["start"])}{" " + escape(str(s.get("language"))) if several else ""}'
+                 f'</span>{escape(s.get("text", ""))}</p>' for s in tr.get("transcript") or []]
         lang = f" · {escape(str(tr.get('language')))}" if tr.get("language") else ""
         cols.append(f"<div><h3>transcript{lang}</h3><div class='transcript'>"
                     f"{''.join(lines) or '<div class=none>no speech</div>'}</div></div>")

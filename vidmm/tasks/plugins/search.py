@@ -14,6 +14,9 @@ from ..base import Task, VisualOptions, opt
 class SearchOptions(VisualOptions):
     query: str = opt("", help='What to look for, e.g. "a dog on a skateboard".')
     top_k: int = opt(10, help="Clips (and moments) listed.")
+    speech: bool = opt(False, hashed="if-set", load=True, help=(
+        "Match what is said too, in any language (each clip and audio file is transcribed once, cached)."))
+    asr_model: str | None = opt(None, load=True, help="With --speech: Whisper model name or folder.")
     no_cache: bool = opt(False, hashed=False, help="Embed everything again and keep no index.")
 
 
@@ -37,6 +40,13 @@ class SearchTask(Task):
             raise InputError("is not a folder", path=str(path), hint='vidmm search DIR "QUERY"')
         return None
 
+    def load(self, extractor, opts):
+        if not opts.speech:
+            return None
+        from ...models.speech import load_speech_model
+
+        return load_speech_model(opts.asr_model)
+
     def run(self, path, extractor, state, opts, progress=None):
         from ..search import search
 
@@ -44,7 +54,7 @@ class SearchTask(Task):
             if progress is not None:
                 progress(done, total)
 
-        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing)
+        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing, speech_model=state)
 
     def text(self, record: dict) -> str:
         """One line per clip: score, file, best moment."""
@@ -52,7 +62,8 @@ class SearchTask(Task):
         for hit in record.get("results") or []:
             best = (hit.get("moments") or [None])[0]
             when = f"  {best['start']:.1f}-{best['end']:.1f} s" if best else ""
-            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}\n")
+            said = f"  says: {hit['speech']['text']}" if hit.get("speech") else ""
+            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}{said}\n")
         return "".join(lines)
 
     def output_stem(self, record: dict) -> str:

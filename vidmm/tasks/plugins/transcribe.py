@@ -14,12 +14,15 @@ CHANNELS = ("auto", "mix", "split")
 @dataclasses.dataclass
 class TranscribeOptions(CommonOptions):
     asr_model: str | None = opt(None, load=True, help=(
-        "Whisper model: a local CTranslate2 folder, or a name (small, base.en, Systran/faster-whisper-small) "
-        "present in the Hugging Face cache. Default: the embedded tiny.en (English only)."))
-    word_timestamps: bool = opt(False, hashed="if-set", help=(
-        "Time every word (json: transcript[].words). Subtitles always use word times."))
-    language: str | None = opt(None, hashed="if-set", help="Force the spoken language (multilingual models "
-                                                           "only), e.g. de.")
+        "Whisper model: base (the default: 99 languages), tiny.en (English only, about 3x faster), a local "
+        "CTranslate2 folder, or a name (small, Systran/faster-whisper-small) in the Hugging Face cache."))
+    word_timestamps: bool = opt(False, hashed="if-set", flag="--words", aliases=("--word-timestamps",), help=(
+        "Time every word, with its confidence (json: transcript[].words). Subtitles always use word times."))
+    language: str | None = opt(None, hashed="if-set", help=(
+        "Force the spoken language, e.g. de (default: detected stretch by stretch)."))
+    translate: bool = opt(False, hashed="if-set", help=(
+        "Add an English translation beside the original text (json: translation; txt, srt and vtt show the "
+        "English)."))
     channels: str = opt("auto", hashed="if-set", help=(
         "auto: transcribe independent stereo channels (one speaker each) apart; mix: always mix to mono; "
         "split: always apart."))
@@ -27,10 +30,11 @@ class TranscribeOptions(CommonOptions):
 
 
 class TranscribeTask(Task):
-    """Speech to text (txt/srt/vtt/json), with timestamps, language and voice-activity filtering."""
+    """Speech to text in 99 languages (txt/srt/vtt/json): a language per segment, word timings with their
+    confidence, an English translation beside the text, voice-activity filtering."""
 
     name = "transcribe"
-    summary = "Speech to text (txt/srt/vtt/json), with word timestamps."
+    summary = "Speech to text in 99 languages (txt/srt/vtt/json), a language per segment, translation."
     Options = TranscribeOptions
     kinds = frozenset({"video", "audio"})
     formats = ALL_FORMATS
@@ -45,9 +49,15 @@ class TranscribeTask(Task):
             raise UsageError(f"unknown --channels {opts.channels!r}", hint=f"use one of {', '.join(CHANNELS)}")
         if opts.device not in ("cpu", "cuda"):
             raise UsageError(f"unknown --device {opts.device!r}", hint="use cpu or cuda")
+        if opts.language is not None:
+            from ...languages import LANGUAGES
+
+            if opts.language not in LANGUAGES:
+                raise UsageError(f"unknown --language {opts.language!r}",
+                                 hint="use a Whisper language code such as en, de, fr, zh (docs/transcribe.md)")
 
     def for_formats(self, opts, formats):
-        """Subtitles read best in short cues, cut at word times: srt and vtt turn word timestamps on."""
+        """Subtitles are cut at word times: srt and vtt put the words in the record (always computed)."""
         if {"srt", "vtt"} & set(formats) and not opts.word_timestamps:
             return dataclasses.replace(opts, word_timestamps=True)
         return opts
@@ -58,13 +68,14 @@ class TranscribeTask(Task):
         model = load_speech_model(opts.asr_model, device=opts.device)
         if opts.language not in (None, "en") and not model.multilingual:
             raise UsageError(f"speech model {model.name} is English-only; it cannot transcribe {opts.language!r}",
-                             hint="pass --asr-model with a multilingual model, e.g. small")
+                             hint="leave out --asr-model: the default, Whisper base, knows 99 languages")
         return model
 
     def run(self, path, extractor, model, opts, progress=None):
         from ..transcribe import transcribe
 
-        settings = {"word_timestamps": opts.word_timestamps, "language": opts.language, "channels": opts.channels}
+        settings = {"word_timestamps": opts.word_timestamps, "language": opts.language, "channels": opts.channels,
+                    "translate": opts.translate}
         if extractor.span(path) is not None and extractor.probe(path).has_audio:  # --start/--end
             result = extractor.transcript(path, model, progress=progress, **settings)
         else:
@@ -74,25 +85,29 @@ class TranscribeTask(Task):
         return result
 
     def cues(self, record: dict):
-        """One cue per segment; a long one is cut at word boundaries, timed by its words when the record has
-        them, else in proportion to length."""
+        """Subtitle cues: a segment's timed words as whisper's writer cuts them (lines of 42 columns, two lines
+        and at most 7 s a cue, a new cue after a 3 s pause; vidmm.writers.subtitles), or the segment cut in
+        proportion to length when it has no word times. With ``--translate`` (the record has
+        ``translation``) the cues hold the English, cut in proportion to length."""
         from ...writers.subtitles import LINE_WIDTH, MAX_LINES, split_by_length, split_long_cue
 
         limit = LINE_WIDTH * MAX_LINES
+        english = "translation" in record
         cues = []
         for seg in record.get("transcript") or []:
-            start, end, text = float(seg["start"]), float(seg["end"]), str(seg.get("text") or "")
-            if len(text) <= limit:
-                cues.append((start, end, text))
-            elif seg.get("words"):
-                cues.extend(split_long_cue([(w["start"], w["end"], w["text"]) for w in seg["words"]], limit))
+            start, end = float(seg["start"]), float(seg["end"])
+            text = str((seg.get("translation") if english else seg.get("text")) or "")
+            if seg.get("words") and not english:
+                words = _spaced([(w["start"], w["end"], w["text"]) for w in seg["words"]], text)
+                cues.extend(split_long_cue(words, limit, joiner=""))
             else:
                 cues.extend(split_by_length(start, end, text, limit))
         return cues
 
     def text(self, record: dict) -> str:
-        """Plain text, one segment a line; nothing at all when nothing was said."""
-        return "".join(str(s.get("text") or "") + "\n" for s in record.get("transcript") or [])
+        """Plain text, one segment a line (its English with ``--translate``); nothing when nothing was said."""
+        key = "translation" if "translation" in record else "text"
+        return "".join(str(s.get(key) or "") + "\n" for s in record.get("transcript") or [])
 
     def note(self, record: dict):
         return record.get("warning") or ("; ".join(record["notes"]) if record.get("notes") else None)
@@ -102,6 +117,18 @@ class TranscribeTask(Task):
 
     def output_stem(self, record: dict) -> str:
         return Path(str(record.get("file"))).stem  # FILE.srt, as whisper's CLI names it
+
+
+def _spaced(words: list[tuple[float, float, str]], text: str) -> list[tuple[float, float, str]]:
+    """Words with the space that comes before each in the segment's text (none inside "self-starter", none
+    between Chinese words), as whisper's writer joins them."""
+    out, pos = [], 0
+    for a, b, w in words:
+        at = text.find(w, pos)
+        space = at > 0 and text[at - 1].isspace() if at >= 0 else bool(out)
+        out.append((a, b, (" " if space else "") + w))
+        pos = at + len(w) if at >= 0 else pos
+    return out
 
 
 def register_tasks(register) -> None:
