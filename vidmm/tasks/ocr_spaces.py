@@ -25,7 +25,7 @@ from functools import lru_cache
 #: Letters-only runs shorter than this are left alone (few such runs are two words, many are names).
 MIN_RUN = 7
 #: A piece this short must be among the most frequent words: its largest rank by length (1, 2, 3 letters).
-SHORT_RANKS = {1: 40, 2: 150, 3: 1500}
+SHORT_RANKS = {1: 40, 2: 150, 3: 4000}
 #: The most a split may cost per letter of the run (cost of a word: log((rank + 1) * log(vocabulary size))).
 #: Run-together phrases cost 1.6-2.0 a letter, names that happen to split 2.5 and more (docs/ocr.md).
 MAX_COST = 2.3
