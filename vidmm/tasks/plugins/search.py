@@ -15,6 +15,7 @@ class SearchOptions(VisualOptions):
     query: str = opt("", help='What to look for, e.g. "a dog on a skateboard".')
     top_k: int = opt(10, help="Clips (and moments) listed.")
     no_cache: bool = opt(False, hashed=False, help="Embed everything again and keep no index.")
+    no_text: bool = opt(False, hashed="if-set", load=True, help="Do not match on-screen text (no OCR: faster).")
 
 
 class SearchTask(Task):
@@ -37,6 +38,15 @@ class SearchTask(Task):
             raise InputError("is not a folder", path=str(path), hint='vidmm search DIR "QUERY"')
         return None
 
+    def load(self, extractor, opts):
+        """The OCR model, optional (``Needs.optional``: without it the pictures alone rank the clips)."""
+        if opts.no_text:
+            return None
+        from ..base import Needs
+        from ..shown_text import load_model
+
+        return load_model(Needs())
+
     def run(self, path, extractor, state, opts, progress=None):
         from ..search import search
 
@@ -44,7 +54,7 @@ class SearchTask(Task):
             if progress is not None:
                 progress(done, total)
 
-        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing)
+        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing, ocr=state)
 
     def text(self, record: dict) -> str:
         """One line per clip: score, file, best moment."""
@@ -52,7 +62,8 @@ class SearchTask(Task):
         for hit in record.get("results") or []:
             best = (hit.get("moments") or [None])[0]
             when = f"  {best['start']:.1f}-{best['end']:.1f} s" if best else ""
-            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}\n")
+            shown = f"  text: {hit['text']['text']}" if hit.get("text") else ""
+            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}{shown}\n")
         return "".join(lines)
 
     def output_stem(self, record: dict) -> str:
