@@ -31,7 +31,7 @@ import numpy as np
 
 from .cache import make_key
 
-TEXT_VERSION = "text-v2"
+TEXT_VERSION = "text-v3"
 #: Short side of the video frames decoded, the recogniser's crops come from them (docs/ocr.md).
 READ_SIZE = 720
 #: Short side of the copy the detector runs on (docs/ocr.md: the detector is most of the cost).

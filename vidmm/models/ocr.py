@@ -42,6 +42,8 @@ MIN_SCORE = 0.8
 #: Lines below this score are not kept in the cache (``--min-score`` may go down to it). 0: every box the
 #: recogniser read something in is kept, so a task can say how many it left out.
 FLOOR = 0.0
+#: A box larger than this share of the picture is not a line of text (see ``boxes_of``).
+MAX_AREA = 0.6
 #: Photos are detected scaled so their longer side is at most this (small text stays readable:
 #: docs/ocr.md measures it).
 MAX_SIDE = 1280
@@ -132,13 +134,17 @@ def crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
 
 
 def boxes_of(quads: np.ndarray, read: list[tuple[str, float]], width: int, height: int) -> list[TextBox]:
-    """`TextBox` lines (boxes as shares of ``width`` x ``height``) of the readings scoring at least FLOOR."""
+    """`TextBox` lines (boxes as shares of ``width`` x ``height``) of the readings scoring at least FLOOR. A box
+    covering more than ``MAX_AREA`` of the picture is the detector firing on the whole frame (a fade, a
+    flash), never a line of text: left out."""
     lines = []
     for q, (text, score) in zip(quads, read):
         if not text or score < FLOOR:
             continue
         x0, y0 = max(0.0, float(q[:, 0].min())), max(0.0, float(q[:, 1].min()))
         x1, y1 = min(float(width), float(q[:, 0].max())), min(float(height), float(q[:, 1].max()))
+        if (x1 - x0) * (y1 - y0) > MAX_AREA * width * height:
+            continue
         lines.append(TextBox(text, float(score), (x0 / width, y0 / height, max(0.0, x1 - x0) / width,
                                                   max(0.0, y1 - y0) / height)))
     return lines
