@@ -350,7 +350,7 @@ def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, pr
         raise InputError("no readable video files (or photos) in this folder", path=str(folder),
                          hint=f"looked for {', '.join(sorted(SEARCHED_EXTS))}")
     qvec = backbone.encode_labels([query])[0]
-    hits, moments = rank(index, qvec, max(1, int(top_k)), query=query)
+    hits, moments = rank(index, qvec, max(1, int(top_k)), query=query if ocr is not None else "")
     return SearchResult(
         folder=str(folder), query=query, results=hits, moments=moments,
         models={"backbone": backbone.fingerprint, **({"ocr": ocr.name} if ocr is not None else {})},
