@@ -9,14 +9,12 @@ the floors below allow one miss.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
 
 import pytest
-from conftest import REPO, manifest, media
-from typer.testing import CliRunner
+from conftest import REPO, cli, cli_json, manifest, media
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from _clips import photo_clip  # noqa: E402
@@ -25,16 +23,7 @@ BBB = media("big_buck_bunny_0_30.webm")
 SIGN, ROAD, RECEIPT = media("easyocr_street_sign_zh.jpg"), media("easyocr_road_sign_ko.png"), media("mmocr_receipt.jpeg")
 
 
-def _cli(*args):
-    from vidmm._cli.app import build_app
-
-    return CliRunner().invoke(build_app(), ["-q", *map(str, args)])
-
-
-def _doc(*args) -> dict:
-    r = _cli(*args, "--json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
+_cli, _doc = cli, cli_json
 
 
 def _texts(doc) -> list[str]:
