@@ -66,17 +66,14 @@ def photos_clip(width: int = 1920, height: int = 1080, zoom: tuple[float, float]
 def part_photos(model) -> None:
     from vidmm.tasks.ocr import ocr
 
-    print("\n## labelled photos: key phrases read, time per photo (model loaded)")
+    print("\n## labelled photos: key phrases read, time per photo (model loaded): wall s / CPU s")
     total = hit = 0
     for name, phrases in labelled_photos().items():
-        ex = extractor()
-        t0 = time.perf_counter()
-        result = ocr(str(MEDIA / name), ex, model)
-        dt = time.perf_counter() - t0
+        result, dt, cpu = _timed(ocr, str(MEDIA / name), extractor(), model)
         got = found(phrases, [x.text for x in result.lines])
         total, hit = total + len(phrases), hit + len(got)
         missed = sorted(set(phrases) - set(got))
-        print(f"{name:28s} {len(got)}/{len(phrases)} phrases  {dt:5.2f} s  {len(result.lines)} lines"
+        print(f"{name:28s} {len(got)}/{len(phrases)} phrases  {dt:5.2f} / {cpu:5.2f} s  {len(result.lines)} lines"
               + (f"  missed: {missed}" if missed else ""))
     print(f"recall of the labelled phrases: {hit}/{total} = {hit / total:.2f}")
 
@@ -89,19 +86,20 @@ def part_sizes(model) -> None:
     phrases = [p for ps in labelled_photos().values() for p in ps]
     cases[str(photos_clip())] = (0.0, None, phrases)  # the photos fill the frame's height
     cases[str(photos_clip(zoom=(0.45, 0.5)))] = (0.0, None, phrases)  # half of it: smaller text
-    print("\n## decode size x detector size on video: key phrases read and seconds (no cache)")
-    print(f"{'clip':34s} {'read':>5s} {'det':>5s} {'phrases':>8s} {'s':>6s} {'frames':>7s} {'boxes':>6s}")
+    print("\n## decode size x detector size on video: key phrases read, wall and CPU seconds (no cache)")
+    print(f"{'clip':34s} {'read':>5s} {'det':>5s} {'phrases':>8s} {'wall':>6s} {'CPU':>6s} {'frames':>7s} "
+          f"{'boxes':>6s}")
     for name, (start, end, phrases) in cases.items():
         path = name if os.path.isabs(name) else str(MEDIA / name)
         for size, det in ((480, 360), (480, 480), (720, 360), (720, 480), (720, 720), (1080, 720)):
             ex = extractor()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             with ex.windowed(start or None, end):
                 frames = text(ex, path, model, size=size, det_size=det)
                 lines = timeline(frames, None, model.min_score)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             got = found(phrases, [x.text for x in lines])
-            print(f"{Path(path).name[:34]:34s} {size:5d} {det:5d} {len(got):>3d}/{len(phrases):<4d} {dt:6.2f} "
+            print(f"{Path(path).name[:34]:34s} {size:5d} {det:5d} {len(got):>3d}/{len(phrases):<4d} {dt:6.2f} {cpu:6.2f} "
                   f"{int(frames.ran.sum()):>3d}/{len(frames.times):<3d} {frames.recognised:6d}"
                   + (f"  missed: {sorted(set(phrases) - set(got))}" if len(got) < len(phrases) else ""))
 
