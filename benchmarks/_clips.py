@@ -37,3 +37,48 @@ def looped_clip(seconds: int, width: int = 1920, height: int = 1080, source: str
             out.mux(p)
     tmp.rename(path)
     return path
+
+
+def photo_clip(path: Path, stills: list[tuple[str | None, float]], width: int = 1280, height: int = 720,
+               fps: int = 25, zoom: tuple[float, float] = (0.9, 1.0), pan: float = 0.06) -> Path:
+    """An H.264 clip showing photos in turn: ``stills`` is (photo path or None for a blank grey stretch,
+    seconds). Each photo is fitted to the frame's height times ``zoom`` (from the first value to the
+    second over its stretch) and slides sideways by ``pan`` of the frame's width: a slow pan and zoom, so
+    no two frames are the same. Made with PyAV at test or benchmark time (nothing is committed)."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
+        vs.options = {"preset": "veryfast", "crf": "20", "g": str(2 * fps)}
+        vs.codec_context.time_base = Fraction(1, fps)
+        i = 0
+        for photo, seconds in stills:
+            img = None if photo is None else ImageOps.exif_transpose(Image.open(photo)).convert("RGB")
+            n = max(1, round(seconds * fps))
+            for k in range(n):
+                canvas = np.full((height, width, 3), 48, np.uint8)
+                if img is not None:
+                    u = k / max(n - 1, 1)
+                    scale = height * (zoom[0] + (zoom[1] - zoom[0]) * u) / img.height
+                    w, h = max(1, round(img.width * scale)), max(1, round(img.height * scale))
+                    pic = np.asarray(img.resize((w, h), Image.BILINEAR))
+                    x0 = round((width - w) / 2 + pan * width * (u - 0.5))
+                    y0 = round((height - h) / 2)
+                    xs, ys = max(0, x0), max(0, y0)
+                    xe, ye = min(width, x0 + w), min(height, y0 + h)
+                    canvas[ys:ye, xs:xe] = pic[ys - y0:ye - y0, xs - x0:xe - x0]
+                frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+                frame.pts, frame.time_base = i, Fraction(1, fps)
+                i += 1
+                for p in vs.encode(frame):
+                    out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+    return path

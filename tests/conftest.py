@@ -51,6 +51,24 @@ def media(name: str) -> str:
     return str(MEDIA / name)
 
 
+def cli(*args):
+    """``vidmm -q ARGS...`` through Typer's test runner (stdout and stderr apart)."""
+    from typer.testing import CliRunner
+
+    from vidmm._cli.app import build_app
+
+    return CliRunner().invoke(build_app(), ["-q", *map(str, args)])
+
+
+def cli_json(*args) -> dict:
+    """The JSON document of ``vidmm -q ARGS... --json``, which must succeed."""
+    import json
+
+    r = cli(*args, "--json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
 # -- generated clips ---------------------------------------------------------------------------------
 def _pattern(i: int, w: int, h: int) -> np.ndarray:
     """A frame that differs clearly from its neighbours: moving bars plus a brightness ramp."""

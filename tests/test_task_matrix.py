@@ -26,6 +26,7 @@ EXPECTED_KINDS = {
     "ask": {"video", "image", "audio"},
     "emotion": {"video", "image", "audio"},
     "transcribe": {"video", "audio"},
+    "ocr": {"video", "image"},
 }
 ARGS = {"ask": ["what is this?"], "scene": ["--labels", "city street,smiling face,kitchen"]}
 BATCH_ARGS = {"ask": ["--question", "what is this?"], "scene": ["--labels", "city street,smiling face,kitchen"]}

@@ -7,8 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import media
-from typer.testing import CliRunner
+from conftest import cli, cli_json, media
 
 from vidmm.batch.log import options_hash
 from vidmm.cache import Cache
@@ -18,16 +17,7 @@ from vidmm.tasks.registry import get_task
 VIDEO = "testvideo.mp4"  # 24 s, cuts at 1.0, 6.0 and 13.1 s
 
 
-def _cli(*args):
-    from vidmm._cli.app import build_app
-
-    return CliRunner().invoke(build_app(), ["-q", *map(str, args)])
-
-
-def _doc(*args) -> dict:
-    r = _cli(*args, "--json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
+_cli, _doc = cli, cli_json
 
 
 def test_scene_reads_only_the_window_and_keeps_the_files_times():

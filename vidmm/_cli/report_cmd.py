@@ -24,7 +24,7 @@ def report(
         "--from", help="Batch JSONL logs to take results from (repeatable); missing tasks are run.")] = None,
     tasks: Annotated[str, typer.Option(
         "--tasks", help="Comma-separated: which results to show (info is always included).")]
-    = "info,scene,emotion,transcribe",
+    = "info,scene,emotion,transcribe,ocr",
     run: Annotated[bool, typer.Option("--run/--no-run", help="Run tasks the logs do not have.")] = True,
     labels: Annotated[str | None, typer.Option("--labels", help="scene: comma-separated labels.")] = None,
     vocab: Annotated[str | None, typer.Option("--vocab", help="scene: scenes, actions, objects or all.")] = None,
@@ -33,7 +33,8 @@ def report(
     max_frames: Annotated[int, typer.Option("--max-frames", help="At most this many frames per video.")] = 32,
     title: Annotated[str, typer.Option("--title", help="Page title.")] = "vidmm report",
 ) -> None:
-    """Thumbnails, timeline of shots, labels, emotions and transcript for each video, in one HTML page."""
+    """Thumbnails, timeline of shots, labels, emotions, transcript and on-screen text for each video, in one
+    HTML page."""
     from ..batch.inputs import expand_inputs
     from ..batch.report import REPORT_TASKS, Collector, load_records
     from ..errors import UsageError

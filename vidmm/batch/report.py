@@ -21,7 +21,7 @@ MAX_THUMBS = 24
 #: A clip with fewer shots still gets this many thumbnails (shots split evenly), so one glance shows it.
 MIN_THUMBS = 6
 THUMB_HEIGHT = 112
-REPORT_TASKS = ("info", "scene", "emotion", "transcribe")
+REPORT_TASKS = ("info", "scene", "emotion", "transcribe", "ocr")
 
 
 @dataclass

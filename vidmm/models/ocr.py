@@ -3,18 +3,27 @@
 Why ``rapidocr`` (3.x) and not ``rapidocr-onnxruntime``: the older package requires the GUI build
 ``opencv-python`` (libGL), which must not sit beside vidmm's ``opencv-python-headless``; ``rapidocr`` 3.x
 requires the headless build, runs on the onnxruntime vidmm already has, and ships its ONNX models inside
-the wheel (``rapidocr/models/``: PP-OCRv6 small detection and recognition, the v2 direction classifier).
-docs/ocr.md has the measurements behind the choice. Nothing is downloaded: the model files are passed by
-path, and a missing one is ``ModelMissingError`` (exit 4) naming the package to install.
+the wheel (``rapidocr/models/``: PP-OCRv6 small detection and recognition, the v2 direction classifier,
+which vidmm does not use). docs/ocr.md has the measurements behind the choice. Nothing is downloaded: the
+model files are passed by path, and a missing one is ``ModelMissingError`` (exit 4) naming the package.
 
-``OcrModel.read(rgb)`` returns the lines of text on one picture, each with its box (normalised x, y, w, h)
-and recognition score; lines below ``min_score`` are dropped (scripts the model cannot read, e.g. Korean or
-Cyrillic, come out as low-score look-alike characters, docs/ocr.md).
+The two steps are separate, so the text channel (vidmm.channels_text) can run the detector alone on a
+small copy of a frame, recognise only the boxes it found, on crops of a sharper copy, and skip the
+recogniser for a box that shows what it showed on the last frame:
+
+* ``detect(rgb)``: quadrilaterals around lines of text, in the picture's pixels;
+* ``recognise(rgb, quads)``: (text, score) per box;
+* ``read(rgb)``: both, as `TextBox` lines in reading order.
+
+Lines scoring below ``FLOOR`` are never kept; those below ``min_score`` (default ``MIN_SCORE``) are left
+out of results by the tasks. The recogniser knows Chinese and English characters: text in other scripts
+(Korean, Cyrillic, Arabic...) comes out as look-alike characters with low scores and is left out.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +34,18 @@ from ..errors import ModelMissingError
 #: Files of the rapidocr wheel this module loads (rapidocr/models/).
 DET_FILE = "PP-OCRv6_det_small.onnx"
 REC_FILE = "PP-OCRv6_rec_small.onnx"
-CLS_FILE = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 NAME = "ppocrv6-small"
-#: Lines read with a lower recognition score are left out (the Korean place names of the road sign score
-#: 0.64 as Chinese look-alikes; every correct line of the three labelled photos scores >= 0.9).
+#: Lines read with a lower recognition score are left out of results (the Korean place names of the road
+#: sign read as Chinese look-alikes at 0.24 or not at all; every correct line of the three labelled photos
+#: scores >= 0.92: docs/ocr.md).
 MIN_SCORE = 0.8
-#: Detection works on pictures scaled so their longer side is at most this (small text stays readable:
-#: docs/ocr.md measures it).
+#: Lines below this score are not kept in the cache (``--min-score`` may go down to it). 0: every box the
+#: recogniser read something in is kept, so a task can say how many it left out.
+FLOOR = 0.0
+#: A box larger than this share of the picture is not a line of text (see ``boxes_of``).
+MAX_AREA = 0.6
+#: Photos are detected scaled so their longer side is at most this (the receipt photo, 1200 px high with
+#: 40 lines, reads whole: docs/ocr.md).
 MAX_SIDE = 1280
 INSTALL_HINT = "pip install 'rapidocr>=3.10,<4' (it ships the OCR models; vidmm's install includes it)"
 
@@ -51,14 +65,14 @@ def model_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModelMissingError("the OCR models are not installed (package rapidocr)", hint=INSTALL_HINT)
     folder = Path(next(iter(spec.submodule_search_locations))) / "models"
-    for name in (DET_FILE, REC_FILE, CLS_FILE):
+    for name in (DET_FILE, REC_FILE):
         if not (folder / name).is_file():
             raise ModelMissingError(f"OCR model file {name} is missing from {folder}", hint=INSTALL_HINT)
     return folder
 
 
 class OcrModel:
-    """PP-OCRv6 small through rapidocr's pipeline, with vidmm's thread budget and no downloads."""
+    """PP-OCRv6 small detection and recognition, with vidmm's thread budget and no downloads."""
 
     name = NAME
 
@@ -66,55 +80,94 @@ class OcrModel:
         from ..threads import budget
 
         folder = model_dir()
-        import logging
-
         from rapidocr import RapidOCR
 
         n = threads or budget(4)
         self.min_score, self.max_side = float(min_score), int(max_side)
-        self._engine = RapidOCR(params={
-            "Global.log_level": "error", "Global.use_cls": False, "Global.text_score": 0.3,
+        engine = RapidOCR(params={
+            "Global.log_level": "error", "Global.use_cls": False,
             "Det.model_path": str(folder / DET_FILE), "Rec.model_path": str(folder / REC_FILE),
-            "Cls.model_path": str(folder / CLS_FILE),
             "Det.limit_type": "max", "Det.limit_side_len": self.max_side,
             "EngineConfig.onnxruntime.intra_op_num_threads": n,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         })
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+        self._det = engine._load_det_model()
+        self._rec = engine._load_rec_model()
+
+    def detect(self, rgb: np.ndarray) -> np.ndarray:
+        """(N, 4, 2) float32 corners of the lines of text found, in ``rgb``'s pixels."""
+        # A contiguous BGR copy: the models were trained on BGR, and a reversed-stride view is read as
+        # another picture (no text at all on 540p frames that read well once copied).
+        out = self._det(np.ascontiguousarray(rgb[..., ::-1]))
+        if out.boxes is None or not len(out.boxes):
+            return np.zeros((0, 4, 2), np.float32)
+        return np.asarray(out.boxes, np.float32).reshape(-1, 4, 2)
+
+    def recognise(self, rgb: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
+        """(text, score) of each box of ``quads`` on ``rgb`` (spaces collapsed; "" where nothing was read)."""
+        if not len(quads):
+            return []
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        bgr = np.ascontiguousarray(rgb[..., ::-1])
+        out = self._rec(TextRecInput(img=[crop(bgr, q) for q in quads]))
+        return [(" ".join(str(t).split()), float(s)) for t, s in zip(out.txts, out.scores)]
 
     def read(self, rgb: np.ndarray) -> list[TextBox]:
-        """The lines of text on an RGB picture, top to bottom, left to right."""
-        h, w = rgb.shape[:2]
-        # A contiguous BGR copy: rapidocr reads a reversed-stride view as another picture (it found no
-        # text at all on 540p frames it reads well once copied).
-        out = self._engine(np.ascontiguousarray(rgb[..., ::-1]))
-        boxes, texts, scores = getattr(out, "boxes", None), getattr(out, "txts", None), getattr(out, "scores", None)
-        if boxes is None or not texts:
-            return []
-        lines = []
-        for quad, text, score in zip(boxes, texts, scores):
-            text = " ".join(str(text).split())
-            if not text or float(score) < self.min_score:
-                continue
-            q = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
-            x0, y0 = max(0.0, q[:, 0].min()), max(0.0, q[:, 1].min())
-            x1, y1 = min(float(w), q[:, 0].max()), min(float(h), q[:, 1].max())
-            lines.append(TextBox(text, float(score), (x0 / w, y0 / h, max(0.0, x1 - x0) / w, max(0.0, y1 - y0) / h)))
-        return in_reading_order(lines)
+        """The lines of text on an RGB picture scoring at least ``FLOOR``, in reading order."""
+        quads = self.detect(rgb)
+        return in_reading_order(boxes_of(quads, self.recognise(rgb, quads), rgb.shape[1], rgb.shape[0]))
+
+
+def crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The box ``quad`` cut out of ``image`` and straightened; a tall one is turned to lie flat (rapidocr's
+    own rule: vertical lines are read turned by 90 degrees)."""
+    import cv2
+
+    q = np.asarray(quad, np.float32)
+    w = int(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3]), 1))
+    h = int(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]), 1))
+    m = cv2.getPerspectiveTransform(q, np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32))
+    out = cv2.warpPerspective(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    return np.rot90(out) if h >= 1.5 * w else out
+
+
+def boxes_of(quads: np.ndarray, read: list[tuple[str, float]], width: int, height: int) -> list[TextBox]:
+    """`TextBox` lines (boxes as shares of ``width`` x ``height``) of the readings scoring at least FLOOR. A box
+    covering more than ``MAX_AREA`` of the picture is the detector firing on the whole frame (a fade, a
+    flash), never a line of text: left out."""
+    lines = []
+    for q, (text, score) in zip(quads, read):
+        if not text or score < FLOOR:
+            continue
+        x0, y0 = max(0.0, float(q[:, 0].min())), max(0.0, float(q[:, 1].min()))
+        x1, y1 = min(float(width), float(q[:, 0].max())), min(float(height), float(q[:, 1].max()))
+        if (x1 - x0) * (y1 - y0) > MAX_AREA * width * height:
+            continue
+        lines.append(TextBox(text, float(score), (x0 / width, y0 / height, max(0.0, x1 - x0) / width,
+                                                  max(0.0, y1 - y0) / height)))
+    return lines
 
 
 def in_reading_order(lines: list) -> list:
-    """Top to bottom by row, left to right within a row: a box whose middle is within half a line height
-    of a row's middle is on that row. Works on anything with a ``box`` (x, y, w, h)."""
+    """Top to bottom by row, left to right within a row. A line joins the row above when their vertical
+    extents overlap by at least half the shorter one and neither is more than twice as tall as the other
+    (a tall box, e.g. a line of text set vertically, makes a row of its own instead of gluing rows together).
+    Works on anything with a ``box`` (x, y, w, h)."""
     rows: list[list] = []
     for line in sorted(lines, key=lambda t: t.box[1] + t.box[3] / 2):
-        mid = line.box[1] + line.box[3] / 2
-        if rows:
-            last = rows[-1][-1]
-            if abs(mid - (last.box[1] + last.box[3] / 2)) < max(line.box[3], last.box[3]) / 2:
-                rows[-1].append(line)
-                continue
-        rows.append([line])
+        _, y, _, h = line.box
+        for row in reversed(rows[-3:]):  # the few rows just above are the only candidates
+            ry = min(t.box[1] for t in row)
+            rh = max(t.box[1] + t.box[3] for t in row) - ry
+            overlap = min(y + h, ry + rh) - max(y, ry)
+            if overlap >= 0.5 * min(h, rh) and max(h, rh) <= 2 * min(h, rh):
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+    rows.sort(key=lambda row: min(t.box[1] + t.box[3] / 2 for t in row))
     return [t for row in rows for t in sorted(row, key=lambda t: t.box[0])]
 
 

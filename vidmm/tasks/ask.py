@@ -9,7 +9,10 @@ Handlers, each ``Question -> Answer``:
 * yes/no: the asked-about thing's z-score against the vocabulary crowd (people: the face detector);
 * count: face detections; time: the span where the asked-about thing (or words, or a sound) is;
 * speech: transcript segments retrieved with the text encoder; sound: YAMNet's classes; emotion: the
-  emotion task (tasks/ask_audio.py).
+  emotion task (tasks/ask_audio.py);
+* text ("what does the sign say?", "what is written on it?", "what is the name of...?", "does the screen
+  say X?", "when is X shown?"): the on-screen text (tasks/ask_text.py), handing the question on to the
+  handler it would otherwise have when the text does not answer it.
 
 A question about pictures asked of an audio file gets an answer saying the file has none, except a
 yes/no question about something YAMNet can hear ("is there a dog?"), which is a sound question. How the
@@ -27,7 +30,18 @@ from .._version import __version__
 from .ask_answer import NOT_SURE, NOT_SURE_TEXT, Answer, Candidate, Evidence, Question
 from .ask_audio import answer_emotion, answer_sound, answer_speech, names_a_sound, no_pictures
 from .ask_models import AskModels
-from .ask_route import QUESTION_TYPES, SOUND, SPEECH, VISUAL_TYPES, parse_choices, route, target_of
+from .ask_route import (
+    QUESTION_TYPES,
+    QUOTED,
+    SOUND,
+    SPEECH,
+    VISUAL_TYPES,
+    asks_for_text,
+    parse_choices,
+    route,
+    target_of,
+)
+from .ask_text import answer_text
 from .ask_visual import answer_choice, answer_count, answer_when_seen, answer_yesno, thing_z
 
 __all__ = ["NOT_SURE", "NOT_SURE_TEXT", "QUESTION_TYPES", "AskModels", "AskResult", "Candidate", "Evidence",
@@ -40,6 +54,8 @@ def _when(q: Question) -> Answer:
         return answer_speech(q, when=True)
     if SOUND.search(q.clean) or q.kind == "audio":
         return answer_sound(q, when=True)
+    if asks_for_text(q.clean) or QUOTED.search(q.text):
+        return answer_text(q, when=True)
     return answer_when_seen(q)
 
 
@@ -47,7 +63,7 @@ def _when(q: Question) -> Answer:
 HANDLERS: dict[str, Callable[[Question], Answer]] = {
     "place": answer_choice, "action": answer_choice, "object": answer_choice, "yesno": answer_yesno,
     "count": answer_count, "time": _when, "speech": answer_speech, "sound": answer_sound,
-    "emotion": answer_emotion,
+    "emotion": answer_emotion, "text": answer_text,
 }
 
 

@@ -23,6 +23,7 @@ class AskModels:
         "yamnet": "YAMNet audio events (sound questions)",
         "speech": "the Whisper model (speech questions)",
         "emotion": "the emotion task's models (feelings)",
+        "ocr": "the OCR model (what is written: signs, titles, screens)",
     }
 
     def __init__(self, extractor, models_dir=None, asr_model=None, preloaded: dict[str, Any] | None = None):
@@ -35,7 +36,7 @@ class AskModels:
         self._models: dict[str, Any] = dict(preloaded or {})
         self._loaders: dict[str, Callable[[], Any]] = {
             "concepts": self._load_concepts, "detector": self._load_detector, "yamnet": self._load_yamnet,
-            "speech": self._load_speech, "emotion": self._load_emotion,
+            "speech": self._load_speech, "emotion": self._load_emotion, "ocr": self._load_ocr,
         }
 
     def get(self, name: str) -> Any:
@@ -61,6 +62,8 @@ class AskModels:
             out["audio_events"] = "yamnet"
         if "speech" in used:
             out["asr"] = getattr(self.loaded("speech"), "name", None)
+        if "ocr" in used:
+            out["ocr"] = getattr(self.loaded("ocr"), "name", None)
         if "emotion" in used and hasattr(self.loaded("emotion"), "names"):
             out["emotion"] = self.loaded("emotion").names()
         return out
@@ -83,6 +86,11 @@ class AskModels:
         from ..models.speech import load_speech_model
 
         return load_speech_model(self.asr_model)
+
+    def _load_ocr(self):
+        from ..models.ocr import load_ocr
+
+        return load_ocr()
 
     def _load_emotion(self):
         from .emotion import EmotionModels

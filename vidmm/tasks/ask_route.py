@@ -1,13 +1,13 @@
 """Reading a question: its type (which evidence answers it), what it is about, and ``--choices``.
 
-Rules, checked in order (`route`): time, speech, count, emotion, sound, yes/no, place, action, object.
+Rules, checked in order (`route`): time, text, speech, count, emotion, sound, yes/no, place, action, object.
 """
 
 from __future__ import annotations
 
 import re
 
-QUESTION_TYPES = ("speech", "time", "count", "emotion", "sound", "yesno", "place", "action", "object")
+QUESTION_TYPES = ("speech", "time", "count", "emotion", "sound", "yesno", "place", "action", "object", "text")
 #: The types answered from pictures (a file without them gets an answer saying so).
 VISUAL_TYPES = frozenset({"yesno", "place", "action", "object", "count"})
 
@@ -42,6 +42,26 @@ def clean(q: str) -> str:
     return " ".join(re.sub(r"[?!.]+$", "", q.strip().lower()).replace("’", "'").split())
 
 
+#: Asked about written text (tasks/ask_text.py): what a sign, screen or title says, what is written, a name.
+TEXT = re.compile(r"\b(written|writing|write|writes|printed|spelt|spelled|spell|spells|lettering|inscri\w*|text|"
+                  r"texts|read|reads|sign|signs|signboard|billboard|banner|poster|label|caption|captions|"
+                  r"subtitles?|title|titles|headline|screen|slide|slides|placard|plate|logo|receipt|menu|document|"
+                  r"ticket|page)\b")
+NAME = re.compile(r"\bname of\b|\b(what|which)('s| is| are)? (the |its |their |his |her )?names?\b|\bcalled\b")
+#: ... unless a person is the one who says it ("what does the man on the screen say?" is speech).
+_PERSON_SAYS = re.compile(r"\b(he|she|they|someone|somebody|anyone|people|person|man|woman|narrator|speaker|"
+                          r"voice|host)\b[\w\s]*\b(say|says|said|saying|talk\w*|speak\w*|mention\w*|tell\w*)\b")
+
+
+#: A quotation in a question ("when is 'SALE' shown?"): text to look for on screen.
+QUOTED = re.compile(r"(?:^|\s)[\"'‘“]([^\"'‘’“”]+)[\"'’”](?=\s|$|[?.!,;:])")
+
+
+def asks_for_text(q: str) -> bool:
+    """A question about written text (``q`` cleaned): see TEXT and NAME."""
+    return bool(NAME.search(q)) or (bool(TEXT.search(q)) and not _PERSON_SAYS.search(q))
+
+
 #: "what is he doing?" names a person, not speech, though "he" may be "saying" nothing.
 _DOING = re.compile(r"\bwhat (\w+ )?(is|are) (he|she|they|the \w+) (doing|wearing)\b")
 
@@ -52,15 +72,17 @@ def _speech(q: str) -> bool:
 
 #: (test, type), checked in this order; the first that matches routes the question.
 ROUTES = (
-    (TIME.search, "time"), (_speech, "speech"), (COUNT.search, "count"), (EMOTION.search, "emotion"),
+    (TIME.search, "time"), (asks_for_text, "text"), (_speech, "speech"), (COUNT.search, "count"),
+    (EMOTION.search, "emotion"),
     (SOUND.search, "sound"), (YESNO.search, "yesno"), (_PLACE.search, "place"), (_ACTION.search, "action"),
 )
 
 
-def route(question: str) -> str:
-    """The question's type, one of QUESTION_TYPES: the first of ROUTES that matches, else "object"."""
+def route(question: str, skip: tuple[str, ...] = ()) -> str:
+    """The question's type, one of QUESTION_TYPES: the first of ROUTES that matches, else "object".
+    ``skip``: types not to consider (the text handler hands a question on when no text answers it)."""
     q = clean(question)
-    return next((kind for test, kind in ROUTES if test(q)), "object")
+    return next((kind for test, kind in ROUTES if kind not in skip and test(q)), "object")
 
 
 def target_of(question: str) -> str:

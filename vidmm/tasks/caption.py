@@ -2,7 +2,8 @@
 
     shots + frame embeddings (Extractor, cached) -> per shot: the vocabulary words that clear their
     thresholds (tasks/caption_words.py) + faces (who is there) + sounds (YAMNet) + what is said (the
-    transcript), all through the extractor's evidence channels (vidmm/channels.py) -> a sentence composed
+    transcript) + the text shown (OCR, quoted when prominent: tasks/shown_text.py), all through the
+    extractor's evidence channels (vidmm/channels.py, vidmm/channels_text.py) -> a sentence composed
     by rules (tasks/caption_compose.py). Overall: the words that held longest over the shots, plus what
     changes from shot to shot.
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from .._version import __version__
 from . import evidence as ev
+from . import shown_text
 from .caption_compose import audio_sentence, changes, compose, paragraph, quoted
 from .caption_words import THRESHOLDS, Word, choose_words, heard, overall_words, sound_clauses, voice_heard
 from .evidence import snippet
@@ -46,6 +48,7 @@ class CaptionSegment:
     chosen: dict[str, list[Word]] = field(default_factory=dict, repr=False)  # all words that cleared
     visual: str = ""  # the caption without what is said (for the paragraph)
     speech_language: str | None = None  # the language ``speech`` is in
+    text: str = ""  # the on-screen text quoted (vidmm.tasks.shown_text)
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"start": round(self.start, 3), "end": round(self.end, 3), "caption": self.caption,
@@ -56,6 +59,8 @@ class CaptionSegment:
             d["speech"] = self.speech
             if self.speech_language:
                 d["speech_language"] = self.speech_language
+        if self.text:
+            d["text"] = self.text
         return d
 
 
@@ -100,13 +105,15 @@ class CaptionModels:
     speech: Any = None
     captioner: Any = None  # vidmm.models.captioner.Captioner (optional generative captions)
     unavailable: dict = field(default_factory=dict)  # optional model -> why it is missing (and how to get it)
+    ocr: Any = None  # vidmm.models.ocr.OcrModel (optional: the text shown)
 
     @classmethod
     def load(cls, extractor, faces: bool = True, sounds: bool = True, speech: bool = True,
-             models_dir=None, asr_model=None, captioner: str | None = None) -> CaptionModels:
+             models_dir=None, asr_model=None, captioner: str | None = None, text: bool = True) -> CaptionModels:
         """One policy: the concepts are required; faces (YuNet) and sounds (YAMNet) enrich a caption but
         are not needed for one, so on a machine without them the caption comes from what is there and
-        ``unavailable`` says what was left out; the speech model (unless ``speech=False``) and a named
+        ``unavailable`` says what was left out, and so is the OCR model (``text=False``: not even tried); the
+        speech model (unless ``speech=False``) and a named
         ``captioner`` are required (ModelMissingError, exit 4)."""
         from .base import Needs
 
@@ -129,7 +136,8 @@ class CaptionModels:
             from ..models.captioner import load_captioner
 
             gen = load_captioner(captioner)
-        return cls(concepts, detector, yamnet, speech_model, gen, needs.unavailable)
+        ocr = shown_text.load_model(needs) if text else None
+        return cls(concepts, detector, yamnet, speech_model, gen, needs.unavailable, ocr)
 
     def names(self, extractor) -> dict:
         return {"backbone": extractor.backbone.fingerprint,
@@ -137,6 +145,7 @@ class CaptionModels:
                 "audio_events": "yamnet" if self.yamnet is not None else None,
                 "asr": getattr(self.speech, "name", None),
                 "captioner": getattr(self.captioner, "name", None),
+                "ocr": getattr(self.ocr, "name", None),
                 **({"unavailable": self.unavailable} if self.unavailable else {})}
 
 
@@ -166,7 +175,7 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
     t0 = time.perf_counter()
     info = extractor.probe(path)
     if info.has_video:
-        result = _caption_pictures(path, extractor, models, long, _Clock(progress, 5))
+        result = _caption_pictures(path, extractor, models, long, _Clock(progress, 6))
     else:
         result = _caption_audio(path, extractor, models, long, _Clock(progress, 3))
     result.duration = info.duration
@@ -210,6 +219,8 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
     clock.step("sounds")
     tr = extractor.transcript(path, models.speech)
     clock.step("speech")
+    shown = shown_text.lines(extractor, path, models.ocr)
+    clock.step("text")
 
     names = snd.class_names if snd is not None else []
     segments: list[CaptionSegment] = []
@@ -221,9 +232,12 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
         nf, mf = _shot_faces(faces, s.start, s.end)
         clauses = sound_clauses(snd.mean(s.start, s.end) if snd is not None else None, names)
         said, lang = _said(tr, s.start, s.end)
-        text, used = compose(words, nf, mf, clauses, said, speech_language=lang)
-        visual = compose(words, nf, mf, clauses, "")[0] if said else text
-        segments.append(CaptionSegment(s.start, s.end, text, used, clauses, said, nf, words, visual, lang))
+        on_screen = shown_text.in_span(shown, s.start, s.end)
+        shown_clause = shown_text.clause(on_screen)
+        text, used = compose(words, nf, mf, clauses, said, speech_language=lang, shown=shown_clause)
+        visual = compose(words, nf, mf, clauses, "", shown=shown_clause)[0] if said else text
+        segments.append(CaptionSegment(s.start, s.end, text, used, clauses, said, nf, words, visual, lang,
+                                       shown_text.quote(shown_text.prominent(on_screen))))
 
     # Overall: the words that held longest over the shots, the face count of the median shot (weighted
     # by duration), sounds over the whole clip.
@@ -243,7 +257,7 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
     clauses = sound_clauses(snd.mean(start, end or 1e9) if snd is not None else None, names)
     said, lang = _said(tr)
     overall, _ = compose(words, nf, mf, clauses, "", fallback="a sequence of shots" if change else
-                         "a scene that vidmm cannot describe with confidence")
+                         "a scene that vidmm cannot describe with confidence", shown=shown_text.clause(shown))
     if models.captioner is not None and segments:
         overall = max(segments, key=lambda x: x.end - x.start).visual
     if change:

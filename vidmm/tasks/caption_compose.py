@@ -1,7 +1,7 @@
 """Caption sentences composed by rules from the chosen words, faces, sounds and what is said.
 
 A sentence says, in this order and each at most once: the subject (from faces, else an animal word),
-the action, the place, up to two things, the sounds, then what is said. `compose` writes the sentence
+the action, the place, up to two things, the text shown, the sounds, then what is said. `compose` writes the sentence
 of one span of pictures; `changes` and `paragraph` the clip-level additions; `audio_sentence` the
 caption of a file without pictures. English helpers (articles, lists): tasks/phrasing.py. Speech is
 quoted as it was said, in its language, and a language other than English is named ("says, in German:
@@ -54,10 +54,12 @@ def _subject(words: dict[str, list[Word]], faces: int, main_faces: int) -> tuple
 
 
 def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, sounds: list[str] | None = None,
-            speech: str = "", fallback: str = FALLBACK, speech_language: str | None = None) -> tuple[str, list[Word]]:
+            speech: str = "", fallback: str = FALLBACK, speech_language: str | None = None,
+            shown: str = "") -> tuple[str, list[Word]]:
     """One sentence from the chosen words; returns it and the words it used. ``faces``: the most faces in
     one frame; ``main_faces``: of those, the ones tall enough to be the subject; ``sounds``: clauses;
-    ``speech``: what is said, in ``speech_language``."""
+    ``speech``: what is said, in ``speech_language``; ``shown``: the on-screen text clause ("with text
+    reading '...'", vidmm.tasks.shown_text)."""
     used: list[Word] = []
     said: set[str] = set()
 
@@ -111,6 +113,8 @@ def compose(words: dict[str, list[Word]], faces: int = 0, main_faces: int = 0, s
         clause = f"a shot showing {thing_text}"
     else:
         clause = fallback
+    if shown:
+        clause += f" {shown}"
     for s in sounds or []:
         if fresh(s):
             clause += f" {take(s)}"

@@ -4,7 +4,9 @@
 and merges what it read across frames: a line seen on consecutive frames (the same text once spaces,
 case and punctuation are ignored, or nearly the same text in an overlapping box) is one entry with the
 ``start`` of its first frame and the ``end`` of its last, the box and score of its best reading, and the
-reading seen most often. A line missed on one frame and read again on the next keeps its entry.
+reading seen most often. A line missed on one frame and read again on the next keeps its entry. Lines
+scoring below the model's ``min_score`` are left out (and counted in a note); spaces the recogniser
+dropped between English words are put back (vidmm.tasks.ocr_spaces; the reading as read stays in ``raw``).
 
 ``match(query, text)`` is the fuzzy comparison ask and search use: case, spaces and punctuation ignored,
 small errors tolerated (the best-matching stretch of ``text`` against the query, difflib's ratio).
@@ -17,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..channels_text import INTERVAL, TextFrames
+from .ocr_spaces import restore_spaces
 
 #: Two readings in boxes overlapping at least this much (IoU) with this similarity are one line.
 SAME_BOX, SIMILAR = 0.3, 0.8
@@ -57,10 +60,16 @@ class TextLine:
     score: float
     frames: int = 1
     readings: Counter = field(default_factory=Counter, repr=False)
+    raw: str | None = None  # the reading before spaces were put back, when they were
+    order: tuple[int, int] = (0, 0)  # (frame, place in that frame's reading order) where it first appears
+    seen: float = 0.0  # the time it was last seen
 
     def to_dict(self) -> dict:
-        return {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text,
-                "box": [round(float(v), 4) for v in self.box], "score": round(self.score, 3), "frames": self.frames}
+        d = {"start": round(self.start, 3), "end": round(self.end, 3), "text": self.text,
+             "box": [round(float(v), 4) for v in self.box], "score": round(self.score, 3), "frames": self.frames}
+        if self.raw is not None:
+            d["raw"] = self.raw
+        return d
 
 
 @dataclass
@@ -74,6 +83,7 @@ class OcrResult:
     lines: list[TextLine]
     frames_sampled: int = 0
     frames_read: int = 0
+    boxes_recognised: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -89,7 +99,8 @@ class OcrResult:
     def to_dict(self) -> dict:
         return {"task": "ocr", "file": self.file, "kind": self.kind, "duration": round(self.duration, 3),
                 "model": self.model, "text": self.text, "lines": [x.to_dict() for x in self.lines],
-                "frames": {"sampled": self.frames_sampled, "read": self.frames_read}, "notes": list(self.notes)}
+                "frames": {"sampled": self.frames_sampled, "read": self.frames_read,
+                           "recognised": self.boxes_recognised}, "notes": list(self.notes)}
 
 
 def _iou(a, b) -> float:
@@ -103,12 +114,14 @@ def _iou(a, b) -> float:
 
 def _similar(a: str, b: str, box_a, box_b) -> float:
     """How much two readings are one line (0: not): the same text anywhere on the frame; nearly the same
-    text in an overlapping box; or one reading part of the other in the same place (a title wiped in)."""
+    text in an overlapping box; or one reading (nearly) part of the other in the same place (a title wiped
+    in: "THE PEACH OPF" on its way to "THE PEACH OPEN MOVIE PROJECT")."""
     if a == b:
         return 1.0
     if _overlap(box_a, box_b) < SAME_BOX:
         return 0.0
-    if min(len(a), len(b)) >= 3 and (a in b or b in a) and _overlap(box_a, box_b) >= 0.6:
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and _overlap(box_a, box_b) >= 0.6 and match(short, long_) >= SIMILAR:
         return 0.9
     sim = difflib.SequenceMatcher(None, a, b).ratio()
     return sim if sim >= SIMILAR and _iou(box_a, box_b) >= SAME_BOX else 0.0
@@ -122,59 +135,67 @@ def _overlap(a, b) -> float:
     return w * h / small if small > 0 else 0.0
 
 
-def timeline(frames: TextFrames, until: float | None = None) -> list[TextLine]:
-    """Distinct lines across frames, in order of appearance (see the module doc); no line ends after
-    ``until`` (the end of the file or window)."""
+def timeline(frames: TextFrames, until: float | None = None, min_score: float = 0.0,
+             below: float | None = None) -> list[TextLine]:
+    """Distinct lines across frames scoring at least ``min_score`` (and less than ``below``, when given), in
+    order of appearance, lines appearing together in the reading order of the frame they appear on (see the
+    module doc). A line ends at the first frame read after its last sighting (``step`` after it on the last
+    frame), and never after ``until`` (the end of the file or window)."""
     step = frames.step
+    times = [float(t) for t in frames.times]
     done: list[TextLine] = []
     active: list[TextLine] = []
-    for i, t in enumerate(frames.times):
-        t = float(t)
+    for i, t in enumerate(times):
         still = []
         for line in active:  # lines unseen for too long have ended
-            (still if t - (line.end - step) <= GAP_STEPS * step + 1e-6 else done).append(line)
+            (still if t - line.seen <= GAP_STEPS * step + 1e-6 else done).append(line)
         active = still
         taken: set[int] = set()
-        for text, score, box in frames.lines_on(i):
+        for k, (text, score, box) in enumerate(frames.lines_on(i, min_score)):
+            if below is not None and score >= below:
+                continue
             key = norm(text)
             best, best_sim = None, 0.0
             for j, line in enumerate(active):
-                if j in taken:
-                    continue
-                sim = _similar(norm(line.text), key, line.box, box)
-                if sim > 0.0:
-                    if sim > best_sim:
-                        best, best_sim = j, sim
+                sim = 0.0 if j in taken else _similar(norm(line.text), key, line.box, box)
+                if sim > best_sim:
+                    best, best_sim = j, sim
             if best is None:
-                active.append(TextLine(text, t, t + step, box, score, 1, Counter({text: 1})))
+                active.append(TextLine(text, t, t, box, score, 1, Counter({text: 1}), order=(i, k), seen=t))
                 taken.add(len(active) - 1)
                 continue
             line = active[best]
             taken.add(best)
-            line.end, line.frames = t + step, line.frames + 1
+            line.seen, line.frames = t, line.frames + 1
             line.readings[text] += 1
             if score > line.score:
                 line.box, line.score = box, score
             line.text = max(line.readings, key=lambda r: (line.readings[r], len(r)))
     done.extend(active)
-    if until:
-        for line in done:
-            line.end = max(line.start, min(line.end, until))
-    from ..models.ocr import in_reading_order
-
-    groups: dict[float, list[TextLine]] = {}
     for line in done:
-        groups.setdefault(round(line.start, 1), []).append(line)
-    return [x for t in sorted(groups) for x in in_reading_order(groups[t])]
+        later = [u for u in times if u > line.seen + 1e-9]
+        line.end = later[0] if later else line.seen + step
+        if until:
+            line.end = max(line.start, min(line.end, until))
+        spaced = restore_spaces(line.text)
+        if spaced != line.text:
+            line.text, line.raw = spaced, line.text
+    return sorted(done, key=lambda x: x.order)
 
 
 def ocr(path: str, extractor, model, interval: float = INTERVAL) -> OcrResult:
     """The text shown in ``path`` (a video or a photo) as a deduplicated timeline."""
     info = extractor.require_video(path)
     frames = extractor.text(path, model, interval=interval)
-    notes = []
-    if not frames.texts:
-        notes.append("no text found" + ("" if info.kind == "image" else f" on {len(frames.times)} frames"))
     until = (extractor.span(path) or (0.0, float(info.duration or 0.0)))[1]
-    return OcrResult(str(path), info.kind, float(info.duration or 0.0), model.name, timeline(frames, until),
-                     len(frames.times), int(frames.ran.sum()), notes)
+    lines = timeline(frames, until, model.min_score)
+    notes = []
+    if not lines:
+        notes.append("no text found" + ("" if info.kind == "image" else f" on {len(frames.times)} frames"))
+    unsure = len(timeline(frames, until, below=model.min_score))
+    if unsure:
+        notes.append(f"{unsure} line{'s' if unsure > 1 else ''} read with a score below {model.min_score:g} "
+                     "left out: text too small or blurred, or in a script the model does not read (it reads "
+                     "Chinese and English characters; not Korean, Japanese kana, Cyrillic, Arabic...)")
+    return OcrResult(str(path), info.kind, float(info.duration or 0.0), model.name, lines,
+                     len(frames.times), int(frames.ran.sum()), frames.recognised, notes)

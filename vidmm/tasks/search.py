@@ -16,8 +16,9 @@ size and mtime with the index. New or changed clips are embedded, vanished ones 
 failed are retried only once they change. Without changes the index is just read.
 
 Scores are cosine similarities of the query's text embedding with the pooled frame embeddings (mean +
-attention by similarity, as in `scene`), clips ranked by their pooled score. With ``speech`` (``--speech``)
-what is said counts too, in any language, and audio files are searched by it (tasks/search_speech.py). How often the described
+attention by similarity, as in `scene`), plus what the clip's on-screen text adds when it holds the query
+(tasks/search_text.py), clips ranked by their score. With ``speech`` (``--speech``) what is said counts
+too, in any language, and audio files are searched by it (tasks/search_speech.py). How often the described
 clip comes first on the labelled clips, and the alternatives that did no better: docs/search.md.
 """
 
@@ -39,7 +40,7 @@ from ..fileio import atomic_write
 from ..media.kinds import extensions
 from .zeroshot import ATTN_SCALE, MIX, pool_groups
 
-INDEX_VERSION = "search-index-v1"
+INDEX_VERSION = "search-index-v2"  # v2: the clips' on-screen text
 #: What a folder's index holds: videos and photos (a photo is a one-frame clip).
 SEARCHED_EXTS = extensions(("video", "image"))
 #: Moments (shots) listed per clip.
@@ -56,16 +57,18 @@ class ClipEntry:
     shots: list[tuple[float, float]] = field(default_factory=list)
     n_frames: int = 0
     error: str | None = None
+    text: list | None = None  # [start, end, text] of the lines shown (tasks/search_text.py); None: not read
 
     def to_json(self) -> dict:
         return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns, "duration": self.duration,
                 "shots": [[round(a, 4), round(b, 4)] for a, b in self.shots], "n_frames": self.n_frames,
-                "error": self.error}
+                "error": self.error, "text": self.text}
 
     @classmethod
     def from_json(cls, d: dict) -> ClipEntry:
         return cls(d["path"], int(d["size"]), int(d["mtime_ns"]), d.get("duration"),
-                   [(float(a), float(b)) for a, b in d.get("shots", [])], int(d.get("n_frames", 0)), d.get("error"))
+                   [(float(a), float(b)) for a, b in d.get("shots", [])], int(d.get("n_frames", 0)), d.get("error"),
+                   d.get("text"))
 
 
 @dataclass
@@ -185,10 +188,13 @@ def index_dir(folder: Path, extractor) -> Path:
     return Path(extractor.cache.root) / "search" / key[:32]
 
 
-def build_index(folder: str | os.PathLike, extractor, progress=None) -> FolderIndex:
+def build_index(folder: str | os.PathLike, extractor, progress=None, ocr=None) -> FolderIndex:
     """The folder's index, refreshed: unchanged clips reused, new/changed ones embedded, gone ones dropped.
+    With an ``ocr`` model each clip's on-screen text is read too (once: a reused clip without it is read).
 
     ``progress(done, total, path)`` is called for each clip that has to be (re)embedded."""
+    from .search_text import clip_text
+
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("is not a folder", path=str(folder), hint="vidmm search DIR \"QUERY\"")
@@ -202,9 +208,12 @@ def build_index(folder: str | os.PathLike, extractor, progress=None) -> FolderIn
     entries: list[tuple[ClipEntry, dict | None]] = []
     stats = {"clips": len(files), "reused": 0, "added": 0, "updated": 0, "removed": 0, "failed": 0}
     done = 0
+    read_text = False
     for rel, st in files:
         if rel not in todo:
             i, c = known[rel]
+            if ocr is not None and c.text is None and c.error is None:
+                c.text, read_text = clip_text(extractor, str(folder / rel), ocr), True
             entries.append((c, None if c.error else old.clip_arrays(i)))
             stats["reused"] += 1
             stats["failed"] += c.error is not None
@@ -227,10 +236,11 @@ def build_index(folder: str | os.PathLike, extractor, progress=None) -> FolderIn
         entry.duration = info.duration
         entry.shots = [(s.start, s.end) for s in shots]
         entry.n_frames = len(fe)
+        entry.text = clip_text(extractor, path, ocr) if ocr is not None else None
         entries.append((entry, {"vectors": fe.vectors, "times": fe.times, "shot": fe.shot}))
     stats["removed"] = len(set(known) - {rel for rel, _ in files})
     index = FolderIndex.assemble(str(folder.resolve()), fp, entries)
-    if old is not None and not todo and not stats["removed"]:
+    if old is not None and not todo and not stats["removed"] and not read_text:
         index.path = where
     elif extractor.cache.enabled:
         index.save(where)
@@ -259,6 +269,7 @@ class ClipHit:
     duration: float | None
     moments: list[Moment]
     speech: dict | None = None  # the best-matching transcript segment (--speech), when it matched
+    text: list | None = None  # the on-screen line the query matched: [start, end, text]
 
     def to_dict(self) -> dict:
         best = self.moments[0] if self.moments else None
@@ -269,6 +280,8 @@ class ClipHit:
              "moments": [m.to_dict(with_file=False) for m in self.moments]}
         if self.speech is not None:
             d["speech"] = self.speech
+        if self.text:
+            d["text"] = {"start": self.text[0], "end": self.text[1], "text": self.text[2]}
         return d
 
 
@@ -295,9 +308,11 @@ class SearchResult:
 
 
 def rank(index: FolderIndex, query_vec: np.ndarray, top_k: int = 10,
-         moments_per_clip: int = MOMENTS_PER_CLIP) -> tuple[list[ClipHit], list[Moment]]:
-    """Clips ranked by the query (pooled over all their frames), each with its best shots; and the best
-    shots of the whole folder."""
+         moments_per_clip: int = MOMENTS_PER_CLIP, query: str = "") -> tuple[list[ClipHit], list[Moment]]:
+    """Clips ranked by the query (pooled over all their frames, plus what their on-screen text adds when
+    it holds ``query``: tasks/search_text.py), each with its best shots; and the best shots of the folder."""
+    from .search_text import text_bonus
+
     if len(index.vectors) == 0:
         return [], []
     n_clips, n_shots = len(index.clips), len(index.shot_clip)
@@ -306,6 +321,8 @@ def rank(index: FolderIndex, query_vec: np.ndarray, top_k: int = 10,
     if not np.all(np.isfinite(shot_scores)):  # a shot with no sampled frame: its clip's score stands in
         missing = ~np.isfinite(shot_scores)
         shot_scores[missing] = clip_scores[index.shot_clip[missing]]
+    clip_add, shot_add, matched = text_bonus(query, index) if query else (0.0, 0.0, {})
+    clip_scores, shot_scores = clip_scores + clip_add, shot_scores + shot_add
     order = [int(c) for c in np.argsort(-clip_scores, kind="stable") if np.isfinite(clip_scores[c])][:top_k]
     hits = []
     for ci in order:
@@ -314,7 +331,7 @@ def rank(index: FolderIndex, query_vec: np.ndarray, top_k: int = 10,
         best = shots[np.argsort(-shot_scores[shots], kind="stable")][:moments_per_clip]
         hits.append(ClipHit(clip.path, float(clip_scores[ci]), clip.duration,
                             [Moment(clip.path, float(index.shot_start[s]), float(index.shot_end[s]),
-                                    float(shot_scores[s])) for s in best]))
+                                    float(shot_scores[s])) for s in best], text=matched.get(ci)))
     top_shots = np.argsort(-shot_scores, kind="stable")[:top_k]
     moments = [Moment(index.clips[index.shot_clip[s]].path, float(index.shot_start[s]), float(index.shot_end[s]),
                       float(shot_scores[s])) for s in top_shots]
@@ -322,9 +339,10 @@ def rank(index: FolderIndex, query_vec: np.ndarray, top_k: int = 10,
 
 
 def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, progress=None,
-           speech_model=None) -> SearchResult:
-    """Rank the clips of ``folder`` (and their shots) by how well they match ``query``; with a
-    ``speech_model``, by what is said too, audio files included (tasks/search_speech.py).
+           speech_model=None, ocr=None) -> SearchResult:
+    """Rank the clips of ``folder`` (and their shots) by how well they match ``query``: with an ``ocr``
+    model, by the text they show too; with a ``speech_model``, by what is said, audio files included
+    (tasks/search_speech.py).
 
     ``elapsed_s`` covers the index refresh and the query, not model loading."""
     query = " ".join(str(query).split())
@@ -332,14 +350,15 @@ def search(folder: str | os.PathLike, query: str, extractor, top_k: int = 10, pr
         raise UsageError("the query is empty", hint='vidmm search DIR "a dog on a skateboard"')
     backbone = extractor.backbone
     start = time.perf_counter()
-    index = build_index(folder, extractor, progress)
+    index = build_index(folder, extractor, progress, ocr)
     if index.ok_clips == 0:
         raise InputError("no readable video files (or photos) in this folder", path=str(folder),
                          hint=f"looked for {', '.join(sorted(SEARCHED_EXTS))}")
     qvec = backbone.encode_labels([query])[0]
     top_k = max(1, int(top_k))
-    hits, moments = rank(index, qvec, top_k if speech_model is None else len(index.clips))
-    models = {"backbone": backbone.fingerprint}
+    hits, moments = rank(index, qvec, top_k if speech_model is None else len(index.clips),
+                         query=query if ocr is not None else "")
+    models = {"backbone": backbone.fingerprint, **({"ocr": ocr.name} if ocr is not None else {})}
     if speech_model is not None:
         from ..media.kinds import extensions as kind_exts
         from .search_speech import fuse, speech_matches

@@ -1,7 +1,7 @@
 """One self-contained HTML page for many videos: thumbnails inlined (base64 JPEG), inline CSS, no script,
 no network. Per video: a header line (length, size, codecs), a timeline with one lane per result
-(shots with their scene label, emotion segments, speech), the shot thumbnails with their labels, the
-overall scene and emotion scores as bars, and the transcript. Any task that failed says why, in place.
+(shots with their scene label, emotion segments, speech, on-screen text), the shot thumbnails with their
+labels, the overall scene and emotion scores as bars, the transcript and the text shown. Any task that failed says why, in place.
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ def video_section(rep, anchor: str) -> str:
 
     r = rep.results
     info, scene, emo, tr = (r.get(k) or {} for k in ("info", "scene", "emotion", "transcribe"))
+    shown = r.get("ocr") or {}
     name = os.path.basename(rep.file)
     out = [f'<section class="video" id="{anchor}"><h2>{escape(name)}</h2>',
            f'<div class="meta">{escape(rep.file)}{"<br>" + _meta(info) if info and "error" not in info else ""}</div>']
@@ -156,6 +157,9 @@ def video_section(rep, anchor: str) -> str:
             segs = [_segment(s["start"], s["end"], dur, "#2f8f83", s.get("text", ""), s.get("text", ""))
                     for s in tr.get("transcript") or []]
             lanes.append(_lane("speech", "".join(segs)))
+        if shown.get("lines"):
+            lanes.append(_lane("text", "".join(_segment(a, b, dur, "#7a5230", t.replace("\n", " / "), t)
+                                               for a, b, t in _text_cues(shown))))
         if lanes:
             out.append(f'<div class="lanes">{"".join(lanes)}{_axis(dur)}</div>')
     if rep.thumbs:
@@ -190,10 +194,29 @@ def video_section(rep, anchor: str) -> str:
         lang = f" · {escape(str(tr.get('language')))}" if tr.get("language") else ""
         cols.append(f"<div><h3>transcript{lang}</h3><div class='transcript'>"
                     f"{''.join(lines) or '<div class=none>no speech</div>'}</div></div>")
+    if shown and "error" not in shown:
+        rows = [f'<p><span class="t">{_clock(a)}</span>{escape(t).replace(chr(10), " / ")}</p>'
+                for a, _, t in _text_cues(shown)]
+        cols.append(f"<div><h3>text shown</h3><div class='transcript'>"
+                    f"{''.join(rows) or '<div class=none>no text found</div>'}</div></div>")
     if cols:
         out.append(f'<div class="cols">{"".join(cols)}</div>')
     out.append("</section>")
     return "".join(out)
+
+
+def _text_cues(rec: dict) -> list[tuple[float, float, str]]:
+    """The ocr record's lines as (start, end, text) stretches that do not overlap: the lines shown at the
+    same time joined by newlines (a title and its second line, wiped in a moment apart, are one stretch)."""
+    from ..tasks.registry import get_task
+
+    out: list[tuple[float, float, str]] = []
+    for a, b, t in sorted(get_task("ocr").cues(rec)):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b), out[-1][2] + "\n" + t)
+        else:
+            out.append((a, b, t))
+    return out
 
 
 def _summary_row(rep, anchor: str) -> str:

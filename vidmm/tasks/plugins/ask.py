@@ -18,7 +18,7 @@ class AskOptions(VisualOptions):
 
 class AskTask(Task):
     """Answer a question about a file (what, where, who, yes/no, how many, feelings, what is said or heard,
-    when)."""
+    what is written on screen, when)."""
 
     name = "ask"
     summary = "Answer a question about a video: answer, confidence and the moment that shows it."

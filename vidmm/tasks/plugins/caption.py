@@ -12,6 +12,7 @@ from ..base import ALL_FORMATS, ANY_KIND, Task, VisualOptions, opt
 class CaptionOptions(VisualOptions):
     long: bool = opt(False, help="A short paragraph instead of one sentence.")
     no_speech: bool = opt(False, hashed="if-set", load=True, help="Do not transcribe (faster).")
+    no_text: bool = opt(False, hashed="if-set", load=True, help="Do not read on-screen text (faster).")
     asr_model: str | None = opt(None, load=True, help="Whisper model name or folder.")
     captioner: str | None = opt(None, hashed="if-set", load=True, help=(
         "A vision-language model (folder or repo id in the local HF cache, e.g. "
@@ -39,7 +40,7 @@ class CaptionTask(Task):
         from ..caption import CaptionModels
 
         return CaptionModels.load(extractor, speech=not opts.no_speech, models_dir=opts.models_dir,
-                                  asr_model=opts.asr_model, captioner=opts.captioner)
+                                  asr_model=opts.asr_model, captioner=opts.captioner, text=not opts.no_text)
 
     def run(self, path, extractor, state, opts, progress=None):
         from ..caption import caption

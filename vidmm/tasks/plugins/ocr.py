@@ -5,14 +5,18 @@ from __future__ import annotations
 import dataclasses
 
 from ...errors import UsageError
-from ..base import ALL_FORMATS, CommonOptions, Task, opt
+from ..base import ALL_FORMATS, CommonOptions, Cue, Task, opt
+
+#: The defaults of vidmm.channels_text.INTERVAL and vidmm.models.ocr.MIN_SCORE (not imported: loading the
+#: registry imports no model code).
+INTERVAL, MIN_SCORE = 1.0, 0.8
 
 
 @dataclasses.dataclass
 class OcrOptions(CommonOptions):
-    interval: float = opt(1.0, help=("Seconds between the frames read (stretched on long videos; denser where "
+    interval: float = opt(INTERVAL, help=("Seconds between the frames read (stretched on long videos; denser where "
                                      "the text changes)."))
-    min_score: float = opt(0.8, load=True, help="Leave out lines read with a lower score (0-1).")
+    min_score: float = opt(MIN_SCORE, load=True, help="Leave out lines read with a lower score (0-1).")
 
 
 class OcrTask(Task):
@@ -44,6 +48,14 @@ class OcrTask(Task):
 
         self.require(path, extractor)
         return ocr(path, extractor, model, interval=opts.interval)
+
+    def cues(self, record: dict) -> list[Cue]:
+        """One cue per stretch of time: the lines shown over the same stretch together, one per row (a
+        receipt on screen for 10 s is one subtitle of its lines, not forty subtitles over each other)."""
+        cues: dict[tuple[float, float], list[str]] = {}
+        for line in record.get("lines") or []:
+            cues.setdefault((float(line["start"]), float(line["end"])), []).append(str(line.get("text") or ""))
+        return [(a, b, "\n".join(texts)) for (a, b), texts in cues.items()]
 
     def text(self, record: dict) -> str:
         """Plain text: the lines in reading order, one a line."""

@@ -7,7 +7,16 @@ import dataclasses
 from pathlib import Path
 
 from ...errors import InputError, UsageError
-from ..base import Task, VisualOptions, opt
+from ..base import Needs, Task, VisualOptions, opt
+
+
+@dataclasses.dataclass
+class SearchModels:
+    """What search loads: the speech model (``--speech``) and the OCR model (optional), and why one is left out."""
+
+    speech: object | None = None
+    ocr: object | None = None
+    unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -18,6 +27,7 @@ class SearchOptions(VisualOptions):
         "Match what is said too, in any language (each clip and audio file is transcribed once, cached)."))
     asr_model: str | None = opt(None, load=True, help="With --speech: Whisper model name or folder.")
     no_cache: bool = opt(False, hashed=False, help="Embed everything again and keep no index.")
+    no_text: bool = opt(False, hashed="if-set", load=True, help="Do not match on-screen text (no OCR: faster).")
 
 
 class SearchTask(Task):
@@ -41,11 +51,20 @@ class SearchTask(Task):
         return None
 
     def load(self, extractor, opts):
-        if not opts.speech:
-            return None
-        from ...models.speech import load_speech_model
+        """The speech model with --speech; the OCR model unless --no-text, optional (``Needs.optional``:
+        without it the pictures alone rank the clips)."""
+        needs = Needs()
+        speech = None
+        if opts.speech:
+            from ...models.speech import load_speech_model
 
-        return load_speech_model(opts.asr_model)
+            speech = load_speech_model(opts.asr_model)
+        ocr = None
+        if not opts.no_text:
+            from ..shown_text import load_model
+
+            ocr = load_model(needs)
+        return SearchModels(speech, ocr, needs.unavailable)
 
     def run(self, path, extractor, state, opts, progress=None):
         from ..search import search
@@ -54,7 +73,8 @@ class SearchTask(Task):
             if progress is not None:
                 progress(done, total)
 
-        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing, speech_model=state)
+        return search(path, opts.query, extractor, top_k=opts.top_k, progress=indexing, speech_model=state.speech,
+                      ocr=state.ocr)
 
     def text(self, record: dict) -> str:
         """One line per clip: score, file, best moment."""
@@ -63,7 +83,8 @@ class SearchTask(Task):
             best = (hit.get("moments") or [None])[0]
             when = f"  {best['start']:.1f}-{best['end']:.1f} s" if best else ""
             said = f"  says: {hit['speech']['text']}" if hit.get("speech") else ""
-            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}{said}\n")
+            shown = f"  text: {hit['text']['text']}" if hit.get("text") else ""
+            lines.append(f"{hit['score']:.3f}  {hit['file']}{when}{said}{shown}\n")
         return "".join(lines)
 
     def output_stem(self, record: dict) -> str:
