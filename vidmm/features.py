@@ -199,7 +199,8 @@ class Extractor(WindowedFeatures):
         if report.keyframes:
             self._keyframes = (os.path.abspath(path), report.keyframe_times, report.keyframes)
         out = ShotInfo(found, "exact" if report.method == "exact" else "keyframe",
-                       np.asarray(report.anchor_times, np.float64), np.asarray(report.anchor_bright, np.float64))
+                       np.asarray(report.anchor_times, np.float64), np.asarray(report.anchor_bright, np.float64),
+                       np.asarray(report.anchor_still, np.float64))
         self.last_shot_report = report
         self.cache.put("shots", key, *out.to_arrays())
         return out
@@ -232,8 +233,8 @@ class Extractor(WindowedFeatures):
         cost = None
         if video is not None and video.fps:
             cost = StreamCost(video.fps, video.width * video.height / 1e6, int(duration * video.fps))
-        return content_sampling([(s.start, s.end) for s in shots], found.anchors, found.bright, self.max_frames,
-                                self.frames_per_shot, SECONDS_PER_FRAME, cost)
+        return content_sampling([(s.start, s.end) for s in shots], found, self.max_frames, self.frames_per_shot,
+                                SECONDS_PER_FRAME, cost)
 
     def frames(self, path: str, sampling: Sampling | None = None, size: int | None = FRAME_SIZE) -> list[Frame]:
         """Decoded frames (not cached on disk: only embeddings are). For embeddings, faces and thumbnails.

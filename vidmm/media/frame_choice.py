@@ -5,7 +5,9 @@ static one-minute talk gets a handful, an action montage one per shot. Each segm
 equal slots, and a slot's frame is its middle:
 
 * a keyframe near the middle (within sampling.py's "near" tolerance: half the slot, at most NEAR_MAX_S)
-  stands in for it: it decodes alone, and segmentation has usually decoded it already;
+  stands in for it: it decodes alone, and segmentation has usually decoded it already; so does the
+  keyframe before the middle when the picture stands still from it up to the middle (the packets in
+  between repeat it): the middle is then that very picture;
 * otherwise the middle is decoded (forward from the keyframe before it) as far as a budget of decoded
   frames allows (DECODE_SHARE of the stream, or DECODE_MIN_MPX megapixel-frames when that is more: a
   small video is cheap to decode), the slots that have no keyframe at all first, the shallowest first;
@@ -61,7 +63,8 @@ class _Slot:
     hi: float
     segment: int
     anchor: float | None = None  # the usable keyframe inside the slot nearest its middle
-    near: bool = False  # that keyframe lies within the "near" tolerance of the middle
+    near: bool = False  # that keyframe lies within the "near" tolerance of the middle (or shows the middle)
+    dark: float | None = None  # a black keyframe whose picture the middle shows (a black stretch)
 
     @property
     def middle(self) -> float:
@@ -72,14 +75,15 @@ class _Slot:
         return self.hi - self.lo
 
 
-def content_sampling(segments: list[tuple[float, float]], anchors: np.ndarray, bright: np.ndarray | None,
-                     max_frames: int, per_segment: int = 1, seconds_per_frame: float = 4.0,
-                     cost: StreamCost | None = None) -> Sampling:
-    """The default sampling of a video with these segments and keyframes (``anchors``, seconds, sorted;
-    ``bright``: their mean brightness, NaN where unknown); see the module doc. Without ``cost`` nothing is
-    decoded between keyframes unless a segment has no keyframe."""
-    anchors = np.asarray(anchors, dtype=np.float64)
-    usable = anchors if bright is None else anchors[~(np.asarray(bright) < BLACK_LEVEL)]
+def content_sampling(segments: list[tuple[float, float]], keys, max_frames: int, per_segment: int = 1,
+                     seconds_per_frame: float = 4.0, cost: StreamCost | None = None) -> Sampling:
+    """The default sampling of a video with these segments and keyframes (``keys``: segments.ShotInfo's
+    ``anchors`` (seconds, sorted), ``bright`` (NaN where unknown) and ``still``); see the module doc.
+    Without ``cost`` nothing is decoded between keyframes unless a segment has no frame otherwise."""
+    anchors = np.asarray(keys.anchors, dtype=np.float64)
+    black = np.asarray(keys.bright) < BLACK_LEVEL
+    still = np.asarray(keys.still, dtype=np.float64)
+    usable = anchors[~black]
     if len(segments) > max_frames:  # more segments than frames: slots over the whole stretch instead
         segments, counts = [(segments[0][0], segments[-1][1])], [max_frames]
     else:
@@ -93,6 +97,12 @@ def content_sampling(segments: list[tuple[float, float]], anchors: np.ndarray, b
             if inside.size:
                 slot.anchor = float(inside[np.argmin(np.abs(inside - slot.middle))])
                 slot.near = abs(slot.anchor - slot.middle) <= min(NEAR_FRACTION * slot.step, NEAR_MAX_S) + 1e-9
+            k = int(np.searchsorted(anchors, slot.middle + 1e-6)) - 1
+            if not slot.near and k >= 0 and still[k] >= slot.middle:  # the middle shows keyframe k's picture
+                if black[k]:
+                    slot.dark = float(anchors[k])
+                else:
+                    slot.anchor, slot.near = float(anchors[k]), True
             slots.append(slot)
     decode = _to_decode(slots, anchors, cost)
     points: list[tuple[float, float]] = []
@@ -104,7 +114,7 @@ def content_sampling(segments: list[tuple[float, float]], anchors: np.ndarray, b
     have = {slots[i].segment for i, _ in enumerate(slots) if _chosen(slots[i], i, decode)}
     for j in sorted(set(range(len(counts))) - have):  # a segment without a frame: its middle, whatever it costs
         s = min((x for x in slots if x.segment == j), key=lambda x: abs(x.middle - sum(segments[j]) / 2))
-        points.append((s.middle, s.step))
+        points.append((s.dark if s.dark is not None else s.middle, s.step))  # a black stretch: its keyframe
     return Sampling.at(points, mode="exact")  # keyframes are chosen here: no target moves to another
 
 
@@ -121,7 +131,7 @@ def _to_decode(slots: list[_Slot], anchors: np.ndarray, cost: StreamCost | None)
         before = anchors[anchors <= t + 1e-6]
         return (t - (float(before[-1]) if before.size else 0.0)) * cost.fps
 
-    todo = sorted((i for i, s in enumerate(slots) if not s.near),
+    todo = sorted((i for i, s in enumerate(slots) if not s.near and s.dark is None),
                   key=lambda i: (slots[i].anchor is not None, depth(slots[i].middle)))
     left, chosen = cost.budget(), set()
     for i in todo:

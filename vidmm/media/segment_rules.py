@@ -31,6 +31,11 @@ SURE_CHANGE = 2 * MIN_SCORE
 #: A still stretch may begin this many packets after a keyframe (the first inter frames refine its quality)
 #: and end this many before the next (B-frames shown before it are predicted from it).
 STILL_SLACK = 2
+#: The first reference frame at most this many packets after a keyframe refines its quality, whatever the
+#: picture does: a still stretch is looked for after it.
+STILL_FIRST = 8
+#: For the sampling, a packet at most this share of the stream's median keyframe changes the picture little.
+STILL_KEY_SHARE = 0.01
 #: Sizes hide cuts in a stream whose median P-frame is more than this share of the median keyframe (phones,
 #: cameras at high bitrates): there a GOP whose keyframes differ beyond the motion around it gets a boundary
 #: at its middle when it is not decoded, if it is at most GUESS_MAX_S long.
@@ -127,6 +132,28 @@ def _quiet_runs(idx, a: int, b: int, quiet: float) -> list[tuple[int, int]]:
                 runs.append((start, i))
             start = None
     return runs
+
+
+def still_until(idx, pos: np.ndarray, quiet: float) -> list[float]:
+    """Per anchor, the time until which the picture after it stands still (packets that repeat their
+    reference, or at most STILL_KEY_SHARE of a keyframe, from the first reference frame after it on, which
+    refines the keyframe's quality): every frame before then is (nearly) the anchor's own picture. An
+    anchor the picture does not stand still after gets its own time."""
+    out = []
+    ends = [*map(int, pos[1:]), len(idx)]
+    keys = idx.sizes[idx.key]
+    small = max(quiet, STILL_KEY_SHARE * float(np.median(keys))) if keys.size else quiet
+    for a, b in zip(map(int, pos), ends):
+        refs = np.flatnonzero(~idx.bidir[a + 1 : min(b, a + 1 + STILL_FIRST)])
+        start = a + 2 + int(refs[0]) if refs.size else a + 1
+        i = start
+        while i < b and idx.sizes[i] <= small:
+            i += 1
+        if i == start or (i - start < QUIET_RUN and i < b):
+            out.append(float(idx.times[a]))
+        else:
+            out.append(float(idx.times[i]) if i < len(idx) else float(idx.times[-1]) + 1e-3)
+    return out
 
 
 @dataclass

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..timecode import Span, Timecode
-from .segment_rules import QUIET_BASE, QUIET_PER_MB, Anchors, Cut, decide, off_cadence
+from .segment_rules import QUIET_BASE, QUIET_PER_MB, Anchors, Cut, decide, off_cadence, still_until
 from .shot_cuts import ADAPTIVE_WINDOW, BLACK_LEVEL, MIN_SHOT_S, Shot, content_cuts
 from .shot_scores import TINY_WIDTH, hsv_frames, scan, tiny_height, tiny_hsv
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 ANCHOR_MIN_S = 0.5
 #: Refinement budget: GOPs are decoded whole, most doubtful first, up to this share of the stream's frames,
 #: or REFINE_MIN_MPX megapixel-frames when that is more (a small video is cheap to decode).
-REFINE_SHARE = 0.05
+REFINE_SHARE = 0.03
 REFINE_MIN_MPX = 60.0
 #: Clips shorter than this many frames get the exact detector (a full decode is cheap there).
 MIN_FRAMES = 150
@@ -63,6 +63,7 @@ class SegmentReport:
     #: The anchors' times and brightness (NaN: not known), for the sampling that follows.
     anchor_times: list = field(default_factory=list)
     anchor_bright: list = field(default_factory=list)
+    anchor_still: list = field(default_factory=list)  # until when the picture after each stands still
     #: With ``keep``: the anchors as sampled frames (Frame by time) and the times of every keyframe.
     keyframes: dict = field(default_factory=dict)
     keyframe_times: list = field(default_factory=list)
@@ -77,25 +78,34 @@ class SegmentReport:
 
 @dataclass
 class ShotInfo:
-    """A file's shots, how precise their cuts are, and the keyframes among them (times, brightness)."""
+    """A file's shots, how precise their cuts are, and the keyframes among them: their times, brightness
+    (NaN: not known) and until when the picture after each stands still (its own time: not still)."""
 
     shots: list
     cuts: str  # "keyframe" or "exact"
     anchors: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bright: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    still: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def within(self, a: float, b: float) -> ShotInfo:
+        """The anchors in [a, b) only (the shots are the caller's)."""
+        m = (self.anchors >= a - 1e-6) & (self.anchors < b)
+        return ShotInfo(self.shots, self.cuts, self.anchors[m], self.bright[m], self.still[m])
 
     def to_arrays(self) -> tuple[dict, dict]:
         return ({"start": np.array([s.start for s in self.shots], np.float64),
                  "end": np.array([s.end for s in self.shots], np.float64),
                  "score": np.array([np.nan if s.cut_score is None else s.cut_score for s in self.shots], np.float64),
-                 "anchors": np.asarray(self.anchors, np.float64), "bright": np.asarray(self.bright, np.float64)},
+                 "anchors": np.asarray(self.anchors, np.float64), "bright": np.asarray(self.bright, np.float64),
+                 "still": np.asarray(self.still, np.float64)},
                 {"cuts": self.cuts})
 
     @classmethod
     def from_arrays(cls, a: dict, meta: dict) -> ShotInfo:
         shots = [Shot(i, Span(Timecode(float(s)), Timecode(float(e))), None if np.isnan(c) else float(c))
                  for i, (s, e, c) in enumerate(zip(a["start"], a["end"], a["score"]))]
-        return cls(shots, meta.get("cuts", "exact"), a.get("anchors", np.zeros(0)), a.get("bright", np.zeros(0)))
+        anchors = a.get("anchors", np.zeros(0))
+        return cls(shots, meta.get("cuts", "exact"), anchors, a.get("bright", np.zeros(0)), a.get("still", anchors))
 
 
 def keyframe_segments(path: str | os.PathLike, duration: float | None = None, report: SegmentReport | None = None,
@@ -121,10 +131,7 @@ def keyframe_segments(path: str | os.PathLike, duration: float | None = None, re
             report.method = "keyframes"
             a, b = span or (0.0, end or (report.anchor_times or [0.0])[-1] + 1.0)
             return _shots([c for c in cuts if a < c.time < b], a, b)
-    reason = report.reason
-    shots = exact_shots(path, duration, report, span, keep)
-    report.reason = reason
-    return shots
+    return exact_shots(path, duration, report, span, keep)
 
 
 def exact_shots(path, duration: float | None = None, report: SegmentReport | None = None,
@@ -141,6 +148,7 @@ def exact_shots(path, duration: float | None = None, report: SegmentReport | Non
         shot_report = ShotReport()
         shots = detect_shots(path, duration, report=shot_report, keep=keep)
         report.decoded += shot_report.decoded
+        report.reason = "; ".join(filter(None, [report.reason, shot_report.summary()]))
         report.keyframes, report.keyframe_times = shot_report.keyframes, shot_report.keyframe_times
     else:
         shots = shots_between(path, span)
@@ -156,6 +164,7 @@ def exact_shots(path, duration: float | None = None, report: SegmentReport | Non
     if span is not None:
         keys = keys[(keys >= span[0] - 1e-6) & (keys < span[1])]
     report.anchor_times, report.anchor_bright = [float(t) for t in keys], [float("nan")] * len(keys)
+    report.anchor_still = list(report.anchor_times)
     return shots
 
 
@@ -262,6 +271,7 @@ def _keyframe_cuts(reader, report: SegmentReport, keep, budget: float, span=None
     report.anchors = len(anchors.pos)
     cc = reader.stream.codec_context
     quiet = QUIET_BASE + QUIET_PER_MB * (-(-cc.width // 16) * -(-cc.height // 16))
+    report.anchor_still = still_until(idx, anchors.pos, quiet)
     cuts, doubts = decide(idx, anchors, quiet)
     cap = max(budget * len(idx), REFINE_MIN_MPX * 1e6 / max(cc.width * cc.height, 1)) if budget > 0 else 0
     spent = 0

@@ -128,9 +128,7 @@ class WindowedFeatures:
             from dataclasses import replace
 
             whole = self._shot_info(path, None)
-            inside = (whole.anchors >= span[0] - 1e-6) & (whole.anchors < span[1])
-            return replace(whole, shots=clip_shots(whole.shots, span), anchors=whole.anchors[inside],
-                           bright=whole.bright[inside])
+            return replace(whole.within(*span), shots=clip_shots(whole.shots, span))
         return self._shot_info(path, span)
 
     def audio_in_window(self, path: str) -> tuple[np.ndarray | None, float]:
