@@ -167,7 +167,7 @@ class PyAVReader:
         return Frame(self._convert(frame, size), Timecode(max(t, 0.0), index), index, bool(frame.key_frame))
 
     # -- strategies ----------------------------------------------------------------------------
-    def _note_early_end(self, last: float | None) -> None:
+    def note_early_end(self, last: float | None) -> None:
         """The data stopped well before the duration the header promises: a truncated file."""
         slack = max(3 / self.fps if self.fps else 0.1, 0.03 * (self.duration or 0.0), 0.1)
         if self.duration and (last is None or last < self.duration - slack):
@@ -317,7 +317,7 @@ class PyAVReader:
                 decoder = None  # end of stream: the last frame stands for targets past the end
                 position = None
                 chosen = prev
-                self._note_early_end(prev[1] if prev else None)
+                self.note_early_end(prev[1] if prev else None)
             cc.skip_frame = "DEFAULT"
             if chosen is None:
                 continue

@@ -157,6 +157,8 @@ def exact_shots(path, duration: float | None = None, report: SegmentReport | Non
         reader = PyAVReader(path)
         try:
             keys = np.asarray(reader.keyframe_times(), dtype=np.float64)
+            if len(reader.packet_index()):
+                reader.note_early_end(float(reader.packet_index().times[-1]))
         finally:
             reader.close()
     except Exception:  # noqa: BLE001 - no keyframes known: the sampling decodes its targets
@@ -265,6 +267,8 @@ def _keyframe_cuts(reader, report: SegmentReport, keep, budget: float, span=None
     report.reason = _problem(reader, idx) or ""
     if report.reason:
         return None
+    if span is None:
+        reader.note_early_end(float(idx.times[-1]))  # a truncated file says so (media/health.py)
     anchors = _decode_anchors(reader, idx, report, keep)
     if anchors is None:
         return None
