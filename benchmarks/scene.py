@@ -240,6 +240,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=10, help="queries timed")
     ap.add_argument("--clip", choices=[*CLIPS, "all"], default="all", help="which 60 s 1080p clip(s) to time")
     ap.add_argument("--no-audio", action="store_true", help="skip caption on the clip with sound")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per clip, interleaved; the fastest of each counts")
     ap.add_argument("--no-search", action="store_true", help="skip the search timings")
     ap.add_argument("--first-run", action="store_true", help="a machine's first run vs a warm run vs --no-cache")
     ap.add_argument("--rss", action="store_true", help="peak RSS on a 30 s and a 3-minute clip")

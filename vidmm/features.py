@@ -33,9 +33,11 @@ SECONDS_PER_FRAME = 4.0
 MAX_FRAMES = 32
 #: How shots are found: "fast" (segments from the keyframes, media/segments.py) or "exact" (media/shots.py).
 SHOT_MODES = ("fast", "exact")
-#: Shot detection keeps the keyframes it decodes (at DECODE_SIZE, for sampling) when there are at most this
-#: many per sampled frame: 4 x 32 keyframes at 640x360 hold 88 MB until the next file.
-KEEP_KEYFRAMES = 4
+#: Segmentation keeps the keyframes it decodes (at DECODE_SIZE, for the sampling) when there are at most this
+#: many per sampled frame: 2 x 32 keyframes at 640x360 hold 44 MB until the next file (4 x, 88 MB, made peak
+#: RSS grow by 68 MB from a 30 s to a 3-minute 1080p clip with a keyframe every 2 s; a longer video's sampled
+#: keyframes are decoded again instead, one seek each).
+KEEP_KEYFRAMES = 2
 #: Side of the frames handed to the backbone (its own preprocessing crops/resizes from here).
 FRAME_SIZE = 256
 #: Frames at or below this side are decoded once at this side and scaled down from there, so caption's face

@@ -93,30 +93,55 @@ def _motion(d: np.ndarray, g: int, calm: np.ndarray) -> float:
     return float(np.median(near)) if near else 0.0
 
 
-def _spike(idx, a: int, b: int, quiet: float) -> int | None:
+@dataclass
+class Sizes:
+    """Per packet: the median size of the SPIKE_WINDOW inter frames of its kind (P or B) before it and after
+    it (NaN: fewer than two before it, or none after), for ``_spike``."""
+
+    before: np.ndarray
+    after: np.ndarray
+
+    @classmethod
+    def of(cls, idx) -> Sizes:
+        import warnings
+
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        n, w = len(idx), SPIKE_WINDOW
+        before, after = np.full(n, np.nan), np.full(n, np.nan)
+        for kind in (~idx.key & ~idx.bidir, idx.bidir & ~idx.key):
+            pos = np.flatnonzero(kind)
+            if not pos.size:
+                continue
+            pad = np.full(w, np.nan)
+            win = sliding_window_view(np.concatenate([pad, idx.sizes[pos].astype(np.float64), pad]), w)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows: nothing before or after
+                b = np.nanmedian(win[: pos.size], axis=1)  # the w packets of this kind before each
+                a = np.nanmedian(win[w + 1 : w + 1 + pos.size], axis=1)  # and the w after it
+            enough = np.sum(~np.isnan(win[: pos.size]), axis=1) >= 2  # the first frames after the start say nothing
+            before[pos] = np.where(enough, b, np.nan)
+            after[pos] = a
+        return cls(before, after)
+
+
+def _spike(idx, sizes: Sizes, a: int, b: int, quiet: float) -> int | None:
     """The inter frame in (a, b) that stands out most in size among its kind around it, if one does enough:
     SPIKE_RATIO times those before it, SPIKE_AFTER times those after (unless a still stretch came before:
     the picture coming back is big, and so are the frames of a fade-in after it), and SPIKE_KEY_SHARE of
     the keyframes (a cut codes most blocks anew; a still picture that starts moving does not)."""
-    best, best_ratio = None, SPIKE_RATIO
+    if b - a < 2:
+        return None
     key_size = SPIKE_KEY_SHARE * max(float(idx.sizes[a]), float(idx.sizes[b]) if b < len(idx) else 0.0)
-    for i in range(a + 1, b):
-        size = float(idx.sizes[i])
-        if size < key_size:
-            continue
-        kind = (idx.bidir == idx.bidir[i]) & ~idx.key
-        lo, hi = max(0, i - 4 * SPIKE_WINDOW), min(len(idx), i + 4 * SPIKE_WINDOW + 1)
-        around = np.flatnonzero(kind[lo:hi]) + lo
-        before = idx.sizes[around[around < i]][-SPIKE_WINDOW:]
-        after = idx.sizes[around[around > i]][:SPIKE_WINDOW]
-        if before.size < 2:
-            continue  # the first inter frames after the stream starts say nothing
-        before_med = float(np.median(before))
-        after_med = float(np.median(after)) if after.size else 0.0
-        ratio = size / max(before_med, quiet)
-        if ratio >= best_ratio and (size >= SPIKE_AFTER * after_med or before_med <= quiet):
-            best, best_ratio = i, ratio
-    return best
+    size = idx.sizes[a + 1 : b].astype(np.float64)
+    before, after = sizes.before[a + 1 : b], np.nan_to_num(sizes.after[a + 1 : b])
+    with np.errstate(invalid="ignore"):
+        ratio = size / np.maximum(before, quiet)
+        ok = (~idx.key[a + 1 : b] & ~np.isnan(before) & (size >= key_size) & (ratio >= SPIKE_RATIO)
+              & ((size >= SPIKE_AFTER * after) | (before <= quiet)))
+    if not ok.any():
+        return None
+    return a + 1 + int(np.argmax(np.where(ok, ratio, -np.inf)))
 
 
 def _quiet_runs(idx, a: int, b: int, quiet: float) -> list[tuple[int, int]]:
@@ -183,7 +208,8 @@ def decide(idx, anchors: Anchors, quiet: float) -> tuple[list[Cut], list[Doubt]]
     d = np.array([content_score(hsv[g - 1], hsv[g]) for g in range(1, len(pos))])
     black = bright < BLACK_LEVEL
     runs = [_quiet_runs(idx, int(pos[g - 1]), int(pos[g]), quiet) for g in range(1, len(pos))]
-    spikes = [_spike(idx, int(pos[g - 1]), int(pos[g]), quiet) for g in range(1, len(pos))]
+    sizes = Sizes.of(idx)
+    spikes = [_spike(idx, sizes, int(pos[g - 1]), int(pos[g]), quiet) for g in range(1, len(pos))]
 
     def still_to(g: int) -> bool:
         """The picture stood still from just after keyframe g-1 up to keyframe g: the two keyframes'

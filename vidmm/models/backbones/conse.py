@@ -119,7 +119,10 @@ class ConSEBackbone(Backbone):
     input_size = efficientnet_lite.INPUT_SIZE
     logit_scale = LOGIT_SCALE
     templates = DEFAULT_TEMPLATES
-    frame_batch_size = 16
+    #: Frames per forward pass. Small batches keep the activations in the CPU's caches: measured on 2 cores,
+    #: 32 real frames at 5.0 ms/frame in batches of 4 against 9.9 in batches of 16 (1 thread: 11.2 vs 14.3),
+    #: the same embeddings (max abs diff 6e-7) and 100-180 MB less peak memory.
+    frame_batch_size = 4
 
     def __init__(self, device: str = "cpu", top_t: int = TOP_T, use_disk_cache: bool = True, centre: bool = True):
         super().__init__(loads_torch_now=False)  # both towers load (and import torch) on first use
