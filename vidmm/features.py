@@ -26,10 +26,12 @@ from .media.segments import ShotInfo
 from .media.window import Window, WindowedFeatures
 from .timecode import Span, Timecode
 
-#: At least this many frames per shot, one more per SECONDS_PER_FRAME of a long shot where a keyframe lies,
-#: at most MAX_FRAMES (media/frame_choice.py).
+#: One frame per shot (at least FRAMES_PER_SHOT), plus one per SECONDS_PER_FRAME, at most MAX_FRAMES
+#: (media/frame_choice.py). Measured on the 13 labelled clips (scene and search; docs/scene.md): 4-5 s kept
+#: top-1 and top-3 within one clip of the old 3 per shot + 1 per 2 s with half the frames; 2 s cost a static
+#: minute as many frames as a montage; 3 s lost two clips of scene's top-3.
 FRAMES_PER_SHOT = 1
-SECONDS_PER_FRAME = 4.0
+SECONDS_PER_FRAME = 5.0
 MAX_FRAMES = 32
 #: How shots are found: "fast" (segments from the keyframes, media/segments.py) or "exact" (media/shots.py).
 SHOT_MODES = ("fast", "exact")
