@@ -77,15 +77,15 @@ def test_segments_decode_a_small_share_of_the_frames():
 
 
 def test_frames_follow_content():
-    """One per segment plus one per 5 s: a still minute gets 13 frames, a montage of 30 two-second shots 30
-    (both with a keyframe every 2 s, so every frame is a keyframe)."""
+    """One per 4 s, at least one per segment: a still minute gets 15 frames, a montage of 30 two-second
+    shots 30 (both with a keyframe every 2 s, so every frame is a keyframe)."""
     from vidmm.media.frame_choice import content_sampling
 
     keys = np.arange(0.0, 60.0, 2.0)
     info = ShotInfo([], "keyframe", keys, np.full(len(keys), 100.0), keys.copy())
     still = content_sampling([(0.0, 60.0)], info, max_frames=32)
     montage = content_sampling([(t, t + 2.0) for t in keys], info, max_frames=32)
-    assert len(still.targets(60.0)) == 13 and len(montage.targets(60.0)) == 30
+    assert len(still.targets(60.0)) == 15 and len(montage.targets(60.0)) == 30
     assert set(still.targets(60.0)) <= set(keys) and set(montage.targets(60.0)) == set(keys)
     # A black keyframe stands in only for a black stretch that has no other frame (the picture still from it
     # up to the slot's middle): a segment opening on black gets that keyframe, not a decode of its middle.

@@ -26,12 +26,12 @@ from .media.segments import ShotInfo
 from .media.window import Window, WindowedFeatures
 from .timecode import Span, Timecode
 
-#: One frame per shot (at least FRAMES_PER_SHOT), plus one per SECONDS_PER_FRAME, at most MAX_FRAMES
-#: (media/frame_choice.py). Measured on the 13 labelled clips (scene and search; docs/scene.md): 4-5 s kept
-#: top-1 and top-3 within one clip of the old 3 per shot + 1 per 2 s with half the frames; 2 s cost a static
-#: minute as many frames as a montage; 3 s lost two clips of scene's top-3.
+#: One frame per SECONDS_PER_FRAME of a shot, at least FRAMES_PER_SHOT per shot, at most MAX_FRAMES
+#: (media/frame_choice.py). Measured on the 13 labelled clips (scene and search; docs/scene.md): 4 s keeps
+#: top-1 and top-3 within one clip of the old 3 per shot + 1 per 2 s with half the frames; 2 s gave a static
+#: minute as many frames as a montage; 3 s lost two clips of scene's top-3; "1 + one per 5 s" lost ask's dog.
 FRAMES_PER_SHOT = 1
-SECONDS_PER_FRAME = 5.0
+SECONDS_PER_FRAME = 4.0
 MAX_FRAMES = 32
 #: How shots are found: "fast" (segments from the keyframes, media/segments.py) or "exact" (media/shots.py).
 SHOT_MODES = ("fast", "exact")
@@ -204,7 +204,7 @@ class Extractor(WindowedFeatures):
             self._keyframes = (os.path.abspath(path), report.keyframe_times, report.keyframes)
         out = ShotInfo(found, "exact" if report.method == "exact" else "keyframe",
                        np.asarray(report.anchor_times, np.float64), np.asarray(report.anchor_bright, np.float64),
-                       np.asarray(report.anchor_still, np.float64))
+                       np.asarray(report.anchor_still, np.float64), report.summary())
         self.last_shot_report = report
         self.cache.put("shots", key, *out.to_arrays())
         return out

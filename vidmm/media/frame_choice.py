@@ -46,9 +46,9 @@ class StreamCost:
 
 
 def slot_counts(lengths: list[float], per_segment: int, seconds_per_frame: float, max_frames: int) -> list[int]:
-    """Frames per segment: one, plus one per ``seconds_per_frame`` (at least ``per_segment``), trimmed longest
+    """Frames per segment: one per ``seconds_per_frame``, at least ``per_segment`` (one), trimmed longest
     first (never below one) to ``max_frames`` in all."""
-    want = [max(per_segment, 1 + int(n / seconds_per_frame)) for n in lengths]
+    want = [max(per_segment, round(n / seconds_per_frame)) for n in lengths]
     while sum(want) > max_frames:
         i = int(np.argmax(want))
         if want[i] == 1:
@@ -76,7 +76,7 @@ class _Slot:
 
 
 def content_sampling(segments: list[tuple[float, float]], keys, max_frames: int, per_segment: int = 1,
-                     seconds_per_frame: float = 5.0, cost: StreamCost | None = None) -> Sampling:
+                     seconds_per_frame: float = 4.0, cost: StreamCost | None = None) -> Sampling:
     """The default sampling of a video with these segments and keyframes (``keys``: segments.ShotInfo's
     ``anchors`` (seconds, sorted), ``bright`` (NaN where unknown) and ``still``); see the module doc.
     Without ``cost`` nothing is decoded between keyframes unless a segment has no frame otherwise."""

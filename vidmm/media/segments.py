@@ -86,11 +86,12 @@ class ShotInfo:
     anchors: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bright: np.ndarray = field(default_factory=lambda: np.zeros(0))
     still: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    found: str = ""  # how they were found (SegmentReport.summary)
 
     def within(self, a: float, b: float) -> ShotInfo:
         """The anchors in [a, b) only (the shots are the caller's)."""
         m = (self.anchors >= a - 1e-6) & (self.anchors < b)
-        return ShotInfo(self.shots, self.cuts, self.anchors[m], self.bright[m], self.still[m])
+        return ShotInfo(self.shots, self.cuts, self.anchors[m], self.bright[m], self.still[m], self.found)
 
     def to_arrays(self) -> tuple[dict, dict]:
         return ({"start": np.array([s.start for s in self.shots], np.float64),
@@ -98,14 +99,15 @@ class ShotInfo:
                  "score": np.array([np.nan if s.cut_score is None else s.cut_score for s in self.shots], np.float64),
                  "anchors": np.asarray(self.anchors, np.float64), "bright": np.asarray(self.bright, np.float64),
                  "still": np.asarray(self.still, np.float64)},
-                {"cuts": self.cuts})
+                {"cuts": self.cuts, "found": self.found})
 
     @classmethod
     def from_arrays(cls, a: dict, meta: dict) -> ShotInfo:
         shots = [Shot(i, Span(Timecode(float(s)), Timecode(float(e))), None if np.isnan(c) else float(c))
                  for i, (s, e, c) in enumerate(zip(a["start"], a["end"], a["score"]))]
         anchors = a.get("anchors", np.zeros(0))
-        return cls(shots, meta.get("cuts", "exact"), anchors, a.get("bright", np.zeros(0)), a.get("still", anchors))
+        return cls(shots, meta.get("cuts", "exact"), anchors, a.get("bright", np.zeros(0)), a.get("still", anchors),
+                   meta.get("found", ""))
 
 
 def keyframe_segments(path: str | os.PathLike, duration: float | None = None, report: SegmentReport | None = None,

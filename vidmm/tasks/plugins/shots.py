@@ -27,7 +27,7 @@ class ShotsResult:
     duration: float | None
     fps: float | None
     cuts: str  # "keyframe" or "exact"
-    found: str | None  # how (segments.py's summary), None when they came from the cache
+    found: str | None  # how (segments.py's summary; kept with the shots in the cache)
     shots: list
     elapsed_s: float = 0.0
 
@@ -62,12 +62,10 @@ class ShotsTask(Task):
     def run(self, path, extractor, state, opts, progress=None):
         start = time.perf_counter()
         info = extractor.require_video(path)
-        extractor.last_shot_report = None
-        shots = extractor.shots(path)
-        report = extractor.last_shot_report
+        found = extractor.shot_info(path)
         fps = info.video.fps if info.video is not None else None
-        return ShotsResult(str(path), info.duration, fps, extractor.cuts(path),
-                           report.summary() if report is not None else None, shots, time.perf_counter() - start)
+        return ShotsResult(str(path), info.duration, fps, found.cuts, found.found or None, found.shots,
+                           time.perf_counter() - start)
 
     def segment_text(self, segment: dict) -> str:
         score = segment.get("cut_score")
