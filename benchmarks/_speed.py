@@ -5,9 +5,9 @@ Per clip, after the model is loaded, each on a cold feature cache:
   * full decode: every frame with PyAV, threads on (the slowest of nothing: the best of two, before and after);
   * scene: ``scene()`` end to end; frames decoded (segmentation's keyframes and refined GOPs, and sampled
     frames between keyframes), how the segments were found;
-  * alone: the same decodes done bare (a keyframe-only pass, the refined stretches, the sampled frames that
-    are not keyframes) plus embedding the sampled frames: what scene cannot do without; total / alone is
-    the overhead;
+  * alone: the same decodes done bare (a keyframe-only pass with each keyframe at the 64 px segmentation
+    looks at, the refined stretches, the sampled frames that are not keyframes) plus embedding the sampled
+    frames: what scene cannot do without; total / alone is the overhead;
   * caption: ``caption()`` end to end (faces, sounds; these clips have no sound, see ``audio_share``);
   * exact: scene with ``--shots exact`` (every cut at its frame), and a cached re-run.
 """
@@ -102,11 +102,14 @@ def full_decode(path: Path) -> tuple[int, float]:
 
 
 def decode_alone(clip: Path, report, sampling, kept: set[float]) -> float:
-    """Seconds to do scene's decoding bare: the keyframe-only pass (or the exact detector, when it ran), the
-    refined stretches, and the sampled frames that are not keyframes segmentation kept."""
+    """Seconds to do scene's decoding bare: the keyframe-only pass, each keyframe converted to the 64 px
+    picture segmentation looks at (or the exact detector, when it ran), the refined stretches, and the
+    sampled frames that are not keyframes segmentation kept (at the 360 px they are used at)."""
     import av
+    from av.video.reformatter import VideoReformatter
 
     from vidmm.media.frames import Sampling, sample_frames
+    from vidmm.media.shot_scores import TINY_WIDTH, tiny_height
     from vidmm.media.shots import detect_shots
 
     t = time.perf_counter()
@@ -115,8 +118,9 @@ def decode_alone(clip: Path, report, sampling, kept: set[float]) -> float:
             s = c.streams.video[0]
             s.thread_type = "SLICE"
             s.codec_context.skip_frame = "NONKEY"
-            for _ in c.decode(s):
-                pass
+            ref, h = VideoReformatter(), tiny_height(s.codec_context.width, s.codec_context.height)
+            for f in c.decode(s):  # each keyframe, as the 64 px picture segmentation looks at
+                ref.reformat(f, width=TINY_WIDTH, height=h, format="rgb24", interpolation="AREA")
         for a, b in report.refined_spans:
             with av.open(str(clip)) as c:
                 s = c.streams.video[0]
