@@ -17,7 +17,7 @@ most of the file. Segments need only the keyframes, decoded alone (the decoder s
 So a boundary is exact where the encoder marked it and within one GOP otherwise; results say so
 (``"cuts": "keyframe"``). ``--shots exact`` runs shots.py instead. Where the packets cannot be trusted
 (no keyframe at the start, packets without timestamps) or the clip is short, the exact detector runs
-(it is cheap there) and the report says why. ``benchmarks/scene.py --segments`` measures how many exact
+(it is cheap there) and the report says why. ``benchmarks/segments.py`` measures how many exact
 cuts the segments find on ../shared/media and on re-encodes of it, and what they cost.
 """
 
