@@ -1,61 +1,44 @@
-"""Scene and search: speed end to end, and (``--calibrate``) the constants of vidmm/tasks/scene.py.
+"""Scene and search: speed end to end against a full decode, and (``--calibrate``) the constants of
+vidmm/tasks/scene.py. The measured numbers, with these commands, are in docs/scene.md.
 
-    python benchmarks/scene.py                 # timings (60 s 1080p clip, cache, search over 100 clips)
+    python benchmarks/scene.py                 # the three 60 s 1080p clips, caption with sound, search
+    python benchmarks/scene.py --clip gop2s    # one clip only; --no-audio, --no-search skip those parts
+    python benchmarks/scene.py --first-run     # `vidmm scene`/`caption` on an empty cache vs warm vs --no-cache
+    python benchmarks/scene.py --rss           # peak RSS on a 30 s and a 3-minute 1080p clip
+    python benchmarks/scene.py --workdir DIR   # keep the generated clips between runs
     python benchmarks/scene.py --calibrate     # temperature, pooling and "none of these" on ../shared/media
-    python benchmarks/scene.py --workdir DIR   # keep the generated clip between runs
-    python benchmarks/scene.py --clip camera   # one of the two clips only
     python benchmarks/scene.py --calibrate-audio   # sound labels: weight of YAMNet's evidence
 
-Two 60 s 1080p clips: "testvideo" (PySceneDetect's test video looped; x264 places keyframes itself, at cuts
-and at most 250 frames apart; fades and a dark third) and "camera" (the skateboarding dog looped; a
-keyframe every second and none at cuts, as a camera records).
-
-Timings, after the model is loaded and the label texts are embedded (both paid once per run):
-  * shot detection alone: the full decode and the default path (fast path where the packets allow it)
-    side by side, which path ran and why, and the fast path forced when the default did not take it;
-  * decode / shots / embed / score: the steps of `vidmm scene` done one by one on a cold cache;
-  * total: `scene()` end to end on another cold cache, compared with decoding the sampled frames and
-    embedding them alone, and with a full decode of the clip (every frame, PyAV, threads on);
-  * cached: `scene()` again, everything from the cache;
-  * search: a folder of 100 clips (symlinks to the labelled clips, so embeddings repeat and come from the
-    cache after the first of each), index build time, then the latency of a query on the built index.
-Everything runs on the machine's CPU with the embedded default backbone.
-
-Measured 2026-11-30 at the end of the day, two runs on the 2-core VM with nothing else running (load
-average 1.5-2; still +-30% run to run, so compare the ratios within a run):
-  testvideo (x264, 9 shots): shot detection runs the full decode (the candidates would need 76% of the
-  frames: checking a keyframe placed at a cut needs the frame before it, i.e. the whole GOP before), now in
-  2 parts side by side: 3.7-4.0 s; decode 32 sampled frames 2.0-2.1 s, embed 0.6-0.7 s; total 6.5-7.1 s =
-  2.4-2.6x of decode sampled + embed alone (target <= 1.5x: missed); full decode 4.6-4.8 s, so scene is
-  0.67-0.71x of a full decode (target >= 5x: missed); cached re-run 26 ms (273x; 43 ms before the probe
-  was cached).
-  camera (busy 1 s GOPs, 1 shot): shot detection through the keyframes alone, 0.36-0.38 s (64 of 1798 frames
-  decoded; the full decode takes 7.4-8.1 s), and its keyframes are the sampled frames, so scene decodes
-  nothing more; embed 30 frames 0.45-0.5 s; total 1.14-1.33 s = 1.04-1.50x of decode sampled (0.44-0.59 s,
-  a real decode) + embed alone; full decode 6.8-7.6 s: 5.7-6.0x; cached re-run 12 ms (109x; 53 ms, 21x, before the probe was
-  cached).
-  search, 100 clips: index 16.5-18.4 s, query median 30-31 ms (embed query 15-16 ms).
-Earlier (2026-11-23, loaded VM): shots were always a full decode and the default backbone ran 2.6x slower:
-  testvideo total 7.0 s = 2.2x, 0.64x of a full decode; search query 86 ms.
+Three 60 s 1080p clips made from ../shared/media (benchmarks/_speed.py): "testvideo" (PySceneDetect's test
+video looped; x264 places keyframes itself, at cuts and at most 250 frames apart; fades and a dark third),
+"camera" (the skateboarding dog looped; a busy stream with a keyframe every second and none at cuts, as a
+camera records) and "gop2s" (testvideo again, x264 with a keyframe at least every 2 s, and at cuts).
+Per clip, after the model is loaded, on a cold feature cache: scene and caption end to end against a full
+threaded decode of the clip, the decoding and embedding scene needs done alone (its overhead), scene with
+``--shots exact``, and a cached re-run (_speed.py says what each measures). Then caption on a 60 s clip
+with sound (the audio's share), and search over a folder of 100 clips (symlinks to the labelled clips):
+index build time and query latency on the built index. Everything runs on the machine's CPU with the
+embedded default backbone; compare ratios within one run (the machine is shared and noisy).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import logging
 import os
 import statistics
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _speed import CLIPS, main_speed, timed  # noqa: E402
+
 MEDIA = Path(os.environ.get("VIDMM_MEDIA", REPO.parent / "shared" / "media"))
 
 #: Labels that fit none of the labelled clips: the negatives for the "none of these" threshold.
@@ -72,12 +55,6 @@ def labelled_clips() -> list[dict]:
     with open(MEDIA / "MANIFEST.tsv", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     return [r for r in rows if r["kind"] == "video" and r["task"] in ("action", "scene")]
-
-
-def timed(fn, *args, **kw):
-    t = time.perf_counter()
-    out = fn(*args, **kw)
-    return out, time.perf_counter() - t
 
 
 # -- calibration ----------------------------------------------------------------------------------------
@@ -214,154 +191,7 @@ def calibrate_audio() -> None:
                   f"cross-entropy {nll / len(clips):.3f}")
 
 
-# -- timings --------------------------------------------------------------------------------------------
-def make_1080p_clip(src: Path, out: Path, seconds: float = 60.0, gop: int | None = None) -> Path:
-    """Loop ``src`` scaled to 1920x1080 into a ``seconds`` long H.264 file (the source's frame rate).
-
-    By default x264 places keyframes itself (at cuts, and at most 250 frames apart); ``gop`` makes it a
-    camera-like stream instead: a keyframe every ``gop`` frames and none at cuts."""
-    import av
-
-    if out.exists():
-        return out
-    tmp = out.with_suffix(".part.mp4")
-    with av.open(str(src)) as inp:
-        rate = inp.streams.video[0].average_rate or 25
-    n = int(round(seconds * float(rate)))
-    done = 0
-    with av.open(str(tmp), "w") as outc:
-        vs = outc.add_stream("libx264", rate=rate)
-        vs.width, vs.height, vs.pix_fmt = 1920, 1080, "yuv420p"
-        vs.options = {"preset": "veryfast", "crf": "23"}
-        if gop:
-            vs.options["x264-params"] = f"keyint={gop}:min-keyint={gop}:scenecut=0"
-        while done < n:  # stream the source again for each loop: 1080p frames do not fit in memory
-            with av.open(str(src)) as inp:
-                for f in inp.decode(inp.streams.video[0]):
-                    if done >= n:
-                        break
-                    g = f.reformat(width=1920, height=1080, format="yuv420p")
-                    g.pts = done
-                    g.time_base = Fraction(1, 1) / rate
-                    for pkt in vs.encode(g):
-                        outc.mux(pkt)
-                    done += 1
-        for pkt in vs.encode():
-            outc.mux(pkt)
-    os.replace(tmp, out)
-    return out
-
-
-def full_decode(path: Path) -> tuple[int, float]:
-    import av
-
-    t = time.perf_counter()
-    with av.open(str(path)) as c:
-        s = c.streams.video[0]
-        s.thread_type = "AUTO"
-        n = sum(1 for _ in c.decode(s))
-    return n, time.perf_counter() - t
-
-
-#: The clips timed: name -> (source in ../shared/media, keyframe interval or None for x264's own choice).
-CLIPS = {
-    "testvideo": ("testvideo.mp4", None),  # x264 keyframes at cuts, GOPs up to 250 frames; fades, dark parts
-    "camera": ("skateboarding_dog.mp4", 30),  # one long shot looped; a keyframe every second, none at cuts
-}
-
-
-class ShotLog(logging.Handler):
-    """Keeps vidmm.media.shots' debug line that says which shot detection path ran."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        if record.msg.startswith("shots of"):
-            self.lines.append(record.getMessage().split(": ", 1)[1])
-
-
-def bench(workdir: Path, n_clips: int, n_queries: int, clips: list[str]) -> None:
-    from vidmm.cache import Cache
-    from vidmm.labels import vocab
-    from vidmm.models.backbones import load_backbone
-    from vidmm.tasks.scene import Scorer
-
-    bb, t_load = timed(load_backbone)
-    labels = vocab("all")
-    cache_a = Cache(workdir / "cache-a")
-    scorer, t_labels = timed(Scorer.build, bb, labels, cache_a)
-    print(f"model load {t_load:.1f} s; {len(labels)} labels embedded in {t_labels:.1f} s (once; cached on disk)")
-    for name in clips:
-        src, gop = CLIPS[name]
-        clip, t_make = timed(make_1080p_clip, MEDIA / src, workdir / f"{Path(src).stem}_1080p_60s_g{gop or 'x264'}.mp4",
-                             gop=gop)
-        print(f"\nclip {name}: {clip} ({clip.stat().st_size / 1e6:.1f} MB, made in {t_make:.1f} s)")
-        bench_clip(workdir, clip, bb, scorer)
-    bench_search(workdir, bb, n_clips, n_queries)
-
-
-def bench_clip(workdir: Path, clip: Path, bb, scorer) -> None:
-    from vidmm.cache import Cache
-    from vidmm.features import DECODE_SIZE, FRAME_SIZE, Extractor
-    from vidmm.media.frames import downscale, sample_frames
-    from vidmm.media.shots import ShotReport, detect_shots
-    from vidmm.tasks.scene import scene
-
-    shot_log = ShotLog()
-    logger = logging.getLogger("vidmm.media.shots")
-    logger.addHandler(shot_log)
-    logger.setLevel(logging.DEBUG)
-
-    # 0. shot detection alone, both paths side by side (the full decode is what `shots-v3` always did)
-    full_report, auto_report = ShotReport(), ShotReport()
-    full_shots, t_shots_full = timed(detect_shots, clip, None, "full", full_report)
-    auto_shots, t_shots_auto = timed(detect_shots, clip, None, "auto", auto_report)
-    same = [round(s.start, 1) for s in full_shots] == [round(s.start, 1) for s in auto_shots]
-    print(f"  shot detection: full decode {t_shots_full:.2f} s; default path {t_shots_auto:.2f} s "
-          f"[{auto_report.summary()}]; same cuts: {same}")
-    if auto_report.method != "fast":
-        fast_report = ShotReport()
-        _, t_shots_fast = timed(detect_shots, clip, None, "fast", fast_report)
-        print(f"  (fast path forced: {t_shots_fast:.2f} s [{fast_report.summary()}])")
-
-    # 1. the steps one by one, cold cache B. The sampled frames are decoded for real here (sample_frames, as
-    # Extractor.frames does when shot detection kept no keyframes they land on): the "alone" baseline.
-    ex = Extractor(backbone=bb, cache=Cache(workdir / f"cache-b-{time.time_ns()}"))
-    shots, t_shots = timed(ex.shots, str(clip))
-    sampling = ex.sampling_for(str(clip), shots)
-    frames, t_decode = timed(lambda: [downscale(f, FRAME_SIZE) for f in
-                                      sample_frames(str(clip), sampling, size=DECODE_SIZE)])
-    vecs, t_embed = timed(bb.encode_frames, [f.image for f in frames])
-    ex.frame_embeddings(str(clip))  # stores the embeddings (re-embeds: the split above kept nothing)
-    from_keyframes = ex.decoded_frames and ex._kept_keyframes(str(clip), sampling) is not None
-    res, t_score = timed(scene, str(clip), ex, scorer=scorer)  # everything cached: only scoring is left
-    print(f"\nscene on a 60 s 1080p clip: {len(shots)} shots, {len(frames)} sampled frames ({sampling.key()}); "
-          f"{'all on keyframes shot detection kept: scene() decodes none' if from_keyframes else 'decoded'}")
-
-    # 2. end to end, cold cache C
-    ex_c = Extractor(backbone=bb, cache=Cache(workdir / f"cache-c-{time.time_ns()}"))
-    res_c, t_total = timed(scene, str(clip), ex_c, scorer=scorer)
-    # 3. cached re-run: a new extractor (nothing in memory) on cache C
-    ex_c2 = Extractor(backbone=bb, cache=Cache(ex_c.cache.root))
-    res_c2, t_cached = timed(scene, str(clip), ex_c2, scorer=scorer)
-    n_full, t_full = full_decode(clip)
-    alone = t_decode + t_embed
-    print(f"  {'shots (' + shot_log.lines[-1] + ')':34s} {t_shots:7.2f} s")
-    print(f"  {'decode sampled frames':34s} {t_decode:7.2f} s")
-    print(f"  {'embed sampled frames':34s} {t_embed:7.2f} s")
-    print(f"  {'score (label pooling, softmax)':34s} {t_score:7.3f} s")
-    print(f"  {'total scene(), cold cache':34s} {t_total:7.2f} s   (elapsed_s {res_c.elapsed_s:.2f})")
-    print(f"  {'decode sampled + embed alone':34s} {alone:7.2f} s   total / this = {t_total / alone:.2f}x")
-    print(f"  {'full decode, every frame':34s} {t_full:7.2f} s   ({n_full} frames); "
-          f"full / total = {t_full / t_total:.2f}x")
-    print(f"  {'cached re-run':34s} {t_cached:7.3f} s   {t_total / t_cached:.0f}x faster than cold")
-    assert [x.label for x in res_c.labels] == [x.label for x in res_c2.labels]
-    print(f"  top labels: {', '.join(f'{x.label} {x.score:.2f}' for x in res_c.labels[:3])}")
-    logger.removeHandler(shot_log)
-
-
+# -- timings: benchmarks/_speed.py --------------------------------------------------------------------
 def bench_search(workdir: Path, bb, n_clips: int, n_queries: int) -> None:
     from vidmm.cache import Cache
     from vidmm.features import Extractor
@@ -405,24 +235,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calibrate", action="store_true", help="measure the constants of tasks/scene.py")
     ap.add_argument("--calibrate-audio", action="store_true", help="measure the sound-label weight (YAMNet)")
-    ap.add_argument("--workdir", type=Path, default=None, help="keep the generated clip and caches here")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the generated clips and caches here")
     ap.add_argument("--clips", type=int, default=100, help="clips in the search folder")
     ap.add_argument("--queries", type=int, default=10, help="queries timed")
     ap.add_argument("--clip", choices=[*CLIPS, "all"], default="all", help="which 60 s 1080p clip(s) to time")
+    ap.add_argument("--no-audio", action="store_true", help="skip caption on the clip with sound")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per clip, interleaved; the fastest of each counts")
+    ap.add_argument("--no-search", action="store_true", help="skip the search timings")
+    ap.add_argument("--first-run", action="store_true", help="a machine's first run vs a warm run vs --no-cache")
+    ap.add_argument("--rss", action="store_true", help="peak RSS on a 30 s and a 3-minute clip")
     args = ap.parse_args()
-    clips = list(CLIPS) if args.clip == "all" else [args.clip]
     if args.calibrate:
         calibrate()
         return
     if args.calibrate_audio:
         calibrate_audio()
         return
-    if args.workdir is not None:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        bench(args.workdir, args.clips, args.queries, clips)
-    else:
-        with tempfile.TemporaryDirectory(prefix="vidmm-bench-scene-") as d:
-            bench(Path(d), args.clips, args.queries, clips)
+    main_speed(args)
+    if not (args.first_run or args.rss or args.no_search):
+        with tempfile.TemporaryDirectory(prefix="vidmm-bench-search-") as d:
+            from vidmm.models.backbones import load_backbone
+
+            bench_search(Path(d), load_backbone(), args.clips, args.queries)
 
 
 if __name__ == "__main__":

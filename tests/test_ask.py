@@ -41,7 +41,9 @@ def test_multiple_choice_over_the_labelled_clips_beats_chance(extractor, models)
     right = 0
     for r in rows:
         res = _ask(extractor, models, r["file"], "what is happening in the video?", labels)
-        assert abs(sum(c.score for c in res.candidates) - 1.0) < 0.5  # the top 5 of a distribution
+        # The top 5 of a distribution over the 13 labels: at most all of it, at least a uniform one's share
+        # (testvideo's dark frames leave it unsure: 0.49 with the content-following sampling of issue 18).
+        assert 5 / len(rows) - 1e-6 <= sum(c.score for c in res.candidates) <= 1.0 + 1e-6
         right += (res.best_guess or res.answer) == r["label"]
         assert res.evidence is not None and res.evidence.start <= res.evidence.frames[0] <= res.evidence.end + 1e-6
     print(f"multiple choice: {right}/{len(rows)} right (chance {1 / len(rows):.2f})")

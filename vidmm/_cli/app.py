@@ -44,7 +44,7 @@ def commands() -> list[tuple[str, str]]:
 #: The module of vidmm._cli holding each built-in task's ``render_table(result)`` (people's view).
 RENDERERS = {"caption": "caption_cmd", "ask": "ask_cmd", "info": "info_cmd", "scene": "scene_cmd",
              "emotion": "emotion_cmd", "transcribe": "transcribe_cmd", "search": "search_cmd",
-             "ocr": "ocr_cmd"}
+             "ocr": "ocr_cmd", "shots": "shots_cmd"}
 
 FAST_HELP = """Usage: vidmm [OPTIONS] COMMAND [ARGS]...
 

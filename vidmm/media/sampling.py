@@ -15,11 +15,12 @@ import numpy as np
 from ..timecode import Span, Timecode
 
 #: How precisely sampled frames match their target times.
-#: "exact": the frame shown at the target. "near" (default): a keyframe within NEAR_FRACTION of the spacing
-#: between targets if there is one (one decoded frame instead of a run from the previous keyframe), else
-#: the exact frame. "keyframe": the nearest keyframe, however far.
+#: "exact": the frame shown at the target. "near" (default): the nearest keyframe when it lies within
+#: NEAR_FRACTION of the spacing between targets and at most NEAR_MAX_S away (one decoded frame instead of
+#: a run from the keyframe before), else the exact frame. "keyframe": the nearest keyframe, however far.
 MODES = ("exact", "near", "keyframe")
-NEAR_FRACTION = 0.4
+NEAR_FRACTION = 0.5
+NEAR_MAX_S = 1.0
 _MODE_SUFFIX = {"exact": "x", "near": "", "keyframe": "k"}
 
 
@@ -34,6 +35,7 @@ class Sampling:
     n_per_shot: int = 3
     counts: tuple[int, ...] = ()  # per_shot: frames in each span (overrides n_per_shot)
     mode: str = "near"
+    points: tuple[tuple[float, float], ...] = ()  # at: (target time, spacing) pairs
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -76,9 +78,20 @@ class Sampling:
             raise ValueError("per_shot needs one count per span")
         return cls("per_shot", spans=pairs, counts=counts, mode=mode)
 
+    @classmethod
+    def at(cls, points: Sequence[tuple[float, float]], mode: str = "near") -> Sampling:
+        """Frames at the given (time, spacing) targets: chosen by the caller, e.g. on keyframes (the
+        spacing bounds how far "near" may move a target to a keyframe)."""
+        pairs = tuple(sorted((float(t), float(step)) for t, step in points))
+        if not pairs:
+            raise ValueError("sampling at times needs at least one time")
+        return cls("at", points=pairs, mode=mode)
+
     def key(self) -> str:
         """A stable short text naming this sampling, for cache keys."""
         m = _MODE_SUFFIX[self.mode]
+        if self.kind == "at":
+            return f"at{m}[{','.join(f'{t:.3f}/{s:.2f}' for t, s in self.points)}]"
         if self.kind == "uniform":
             return f"uniform{self.n}{m}"
         if self.kind == "every":
@@ -105,6 +118,8 @@ class Sampling:
                 step = max(b - a, 0.0) / k
                 out.extend((a + (i + 0.5) * step, step) for i in range(k))
             return sorted(out)
+        if self.kind == "at":
+            return list(self.points)
         return []
 
     def targets(self, duration: float) -> list[float]:
@@ -156,7 +171,10 @@ def downscale(frame: Frame, size: int) -> Frame:
 
 
 def _nearest(times: list[float], t: float) -> int:
-    return min(range(len(times)), key=lambda i: abs(times[i] - t))
+    import bisect
+
+    i = bisect.bisect_left(times, t)
+    return min((j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - t))
 
 
 def snap_target(keys: list[float], t: float, step: float, mode: str) -> float:
@@ -165,4 +183,4 @@ def snap_target(keys: list[float], t: float, step: float, mode: str) -> float:
     if mode == "exact" or not keys:
         return t
     k = keys[_nearest(keys, t)]
-    return k if mode == "keyframe" or abs(k - t) <= NEAR_FRACTION * step else t
+    return k if mode == "keyframe" or abs(k - t) <= min(NEAR_FRACTION * step, NEAR_MAX_S) + 1e-9 else t

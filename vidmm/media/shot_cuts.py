@@ -46,18 +46,25 @@ class Shot:
         return d
 
 
-def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) -> list[tuple[float, float]]:
-    """(time, score) of each cut: content cuts plus the ends of fades through black."""
+def content_cuts(times: np.ndarray, scores: np.ndarray) -> list[tuple[int, float, float]]:
+    """(frame, time, score) of each content cut: a score high in absolute terms and against its neighbours."""
     cuts = []
-    cut_frames = set()
     n = len(scores)
     for i in range(1, n):
         lo, hi = max(1, i - ADAPTIVE_WINDOW), min(n, i + ADAPTIVE_WINDOW + 1)
         around = [scores[j] for j in range(lo, hi) if j != i and not np.isnan(scores[j])]  # NaN: not decoded
         avg = float(np.mean(around)) if around else 0.0
         if scores[i] >= MIN_SCORE and scores[i] >= ADAPTIVE_RATIO * max(avg, 1.0):
-            cuts.append((float(times[i]), float(scores[i])))
-            cut_frames.add(i)
+            cuts.append((i, float(times[i]), float(scores[i])))
+    return cuts
+
+
+def cuts_from_scores(times: np.ndarray, scores: np.ndarray, bright: np.ndarray) -> list[tuple[float, float]]:
+    """(time, score) of each cut: content cuts plus the ends of fades through black."""
+    found = content_cuts(times, scores)
+    cuts = [(t, s) for _, t, s in found]
+    cut_frames = {i for i, _, _ in found}
+    n = len(scores)
     # A fade through black starts a shot where the picture comes back, unless the black began with a
     # cut (then that cut already opened the shot) or the clip itself opens on black.
     black = bright < BLACK_LEVEL

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cache import make_key
 from ..errors import DecodeError, InputError
 from ..timecode import Span, Timecode
 from .sampling import Sampling
@@ -121,31 +120,16 @@ class WindowedFeatures:
         n = sampling.n if sampling.kind == "uniform" else max(1, int((b - a) / sampling.seconds + 1e-9))
         return Sampling.per_shot([(a, b)], per_shot=n, mode=sampling.mode)
 
-    def _window_shots(self, path: str, span: tuple[float, float]) -> list[Shot]:
+    def _window_shot_info(self, path: str, span: tuple[float, float]):
         """The window's shots: clipped from the file's when those are cached or the window is most of the
-        file, else found by decoding the window alone (cached by window)."""
-        from .shots import VERSION
-
-        whole = make_key(self.identity(path), VERSION)
+        file, else found in the window alone (cached by window)."""
         duration = float(self.probe(path).duration or 0.0)
-        if self.cache.get("shots", whole) is not None or span[1] - span[0] >= duration / 2:
-            self.window, saved = None, self.window
-            try:
-                return clip_shots(self.shots(path), span)
-            finally:
-                self.window = saved
-        key = make_key(self.identity(path), VERSION, span_key(span))
-        hit = self.cache.get("shots", key)
-        if hit is not None:
-            a = hit[0]
-            return [Shot(i, Span(Timecode(float(s)), Timecode(float(e))), None if np.isnan(c) else float(c))
-                    for i, (s, e, c) in enumerate(zip(a["start"], a["end"], a["score"]))]
-        found = shots_between(path, span)
-        self.cache.put("shots", key, {
-            "start": np.array([s.start for s in found], dtype=np.float64),
-            "end": np.array([s.span.end.seconds for s in found], dtype=np.float64),
-            "score": np.array([np.nan if s.cut_score is None else s.cut_score for s in found], dtype=np.float64)})
-        return found
+        if self._shots_cached(path) or span[1] - span[0] >= duration / 2:
+            from dataclasses import replace
+
+            whole = self._shot_info(path, None)
+            return replace(whole.within(*span), shots=clip_shots(whole.shots, span))
+        return self._shot_info(path, span)
 
     def audio_in_window(self, path: str) -> tuple[np.ndarray | None, float]:
         """The window's samples and the file time of the first one (the whole track and 0.0 unwindowed)."""

@@ -80,8 +80,9 @@ def answer_choice(q: Question) -> Answer:
     probs = softmax(TEMPERATURE * scores)
     order = np.argsort(-probs, kind="stable")
     best = int(order[0])
-    frames_idx = np.argsort(-weight[:, best], kind="stable")[:3]
-    a, b = q.span_of(float(fe.times[frames_idx[0]]))
+    order_w = np.argsort(-weight[:, best], kind="stable")
+    a, b = q.span_of(float(fe.times[order_w[0]]))
+    frames_idx = [i for i in order_w if a - 1e-6 <= fe.times[i] <= b + 1e-6][:3]  # the evidence's own frames
     confidence = float(probs[best])
     sure = confidence >= NOT_SURE if q.choices else best_z >= kind_thr
     return Answer.judged(names[best], sure, confidence=confidence,

@@ -68,8 +68,22 @@ class CommonOptions:
     end: float | None = opt(None, hashed="if-set", help="Analyse up to this time (seconds).")
 
 
+#: What ``--shots`` takes: "fast" (segments from the keyframe sequence) or "exact" (every cut at its frame).
+SHOT_MODES = ("fast", "exact")
+
+
 @dataclasses.dataclass
-class VisualOptions(CommonOptions):
+class ShotOptions(CommonOptions):
+    """Options of the tasks that read a video's shots."""
+
+    shots: str | None = opt(None, hashed="if-set", help=(
+        "How shots are found: fast (from the keyframes: exact where the encoder marked a cut, else within one "
+        "GOP; the default, or `shots` in the config file) or exact (every cut at its frame; decodes most of "
+        "a long-GOP video)."))
+
+
+@dataclasses.dataclass
+class VisualOptions(ShotOptions):
     """Options of the tasks that embed frames: which backbone, how many frames."""
 
     backbone: str | None = opt(None, load=True, help="Backbone name or path (default: embedded).")
@@ -155,6 +169,8 @@ class Task:
         """Raise UsageError for a bad option value (before any file is read)."""
         if getattr(opts, "max_frames", 1) < 1:
             raise UsageError("--max-frames must be at least 1")
+        if getattr(opts, "shots", None) not in (None, *SHOT_MODES):
+            raise UsageError(f"--shots must be one of {', '.join(SHOT_MODES)}, not {opts.shots!r}")
         start, end = getattr(opts, "start", None), getattr(opts, "end", None)
         if start is not None and start < 0:
             raise UsageError("--start must be 0 or more")
@@ -205,6 +221,10 @@ class Task:
         """``run`` on the stretch ``--start``/``--end`` ask for: what the CLI, batch and Python call. The
         record says which stretch it read (``window``) and what decoding found wrong with the file
         (``truncated``, ``damaged``: vidmm.media.health), so a partial answer never passes for a whole one."""
+        with extractor.using_shots(shot_mode(getattr(opts, "shots", None))):
+            return self._execute(path, extractor, state, opts, progress)
+
+    def _execute(self, path: str, extractor, state, opts, progress=None) -> Result:
         start, end = getattr(opts, "start", None), getattr(opts, "end", None)
         span = None
         if not start and end is None:
@@ -242,6 +262,10 @@ class Task:
         """``--output-dir`` files are named ``<stem>.<format>``: by default ``<input stem>.<task>``."""
         return f"{Path(str(record.get('file'))).stem}.{self.name}"
 
+    def csv(self, records: list[dict], segments: bool = False) -> str | None:
+        """CSV of ``records`` in a layout of the task's own, or None for the generic table (writers/table.py)."""
+        return None
+
     def text(self, record: dict) -> str:
         """Plain text of ``record`` (txt): its segments' lines by default."""
         lines = [f"{a:8.2f} {b:8.2f}  {t}" for a, b, t in self.cues(record)]
@@ -265,6 +289,16 @@ class AnnotatedResult:
 
     def to_dict(self) -> dict:
         return {**self._result.to_dict(), **self.extra}
+
+
+def shot_mode(value: str | None) -> str | None:
+    """``--shots``, else ``shots`` in the config file, else None (the extractor's own, "fast")."""
+    from ..config import config_value
+
+    mode = value or config_value("shots")
+    if mode is not None and mode not in SHOT_MODES:
+        raise UsageError(f"shots must be one of {', '.join(SHOT_MODES)}, not {mode!r} (config file)")
+    return mode
 
 
 def _kinds_text(kinds) -> str:

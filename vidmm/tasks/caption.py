@@ -75,6 +75,7 @@ class CaptionResult:
     transcript: list[dict] | None = None
     timings: dict = field(default_factory=dict)
     elapsed_s: float = 0.0
+    cuts: str | None = None  # how precise the segments' cuts are (Extractor.cuts), for videos
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"vidmm": __version__, "task": "caption", "file": self.file,
@@ -82,6 +83,8 @@ class CaptionResult:
                              "models": self.models, "caption": self.caption}
         if self.paragraph:
             d["paragraph"] = self.paragraph
+        if self.cuts:
+            d["cuts"] = self.cuts
         d["segments"] = [s.to_dict() for s in self.segments]
         if self.transcript:
             d["transcript"] = self.transcript
@@ -179,6 +182,8 @@ def caption(path: str, extractor, models: CaptionModels | None = None, long: boo
     else:
         result = _caption_audio(path, extractor, models, long, _Clock(progress, 3))
     result.duration = info.duration
+    if info.kind == "video":
+        result.cuts = extractor.cuts(path)
     result.elapsed_s = time.perf_counter() - t0
     return result
 
@@ -219,7 +224,7 @@ def _caption_pictures(path, extractor, models: CaptionModels, long: bool, clock:
     clock.step("sounds")
     tr = extractor.transcript(path, models.speech)
     clock.step("speech")
-    shown = shown_text.lines(extractor, path, models.ocr)
+    shown = shown_text.lines(extractor, path, models.ocr, glance=True)
     clock.step("text")
 
     names = snd.class_names if snd is not None else []

@@ -27,6 +27,7 @@ BUILTIN = (
     "vidmm.tasks.plugins.caption",
     "vidmm.tasks.plugins.ask",
     "vidmm.tasks.plugins.scene",
+    "vidmm.tasks.plugins.shots",
     "vidmm.tasks.plugins.emotion",
     "vidmm.tasks.plugins.transcribe",
     "vidmm.tasks.plugins.search",

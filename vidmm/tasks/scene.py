@@ -311,7 +311,7 @@ def scene(path: str, extractor, labels: LabelSet | None = None, top_k: int = 5, 
         models["audio_events"] = "yamnet" if sound_labels is not None else None  # None: no sound track
     if unavailable:
         models["unavailable"] = dict(unavailable)
-    extra = {"shots": n_shots, "frames": len(fe)}
+    extra = {"shots": n_shots, "cuts": extractor.cuts(path), "frames": len(fe)}
     if sound_labels is not None:
         extra["sound_labels"] = {"weight": sound_weight, "labels": sound_labels.matched(scorer.labels)}
     total = sum(w for *_, w in head_explained)

@@ -40,7 +40,7 @@ from ..fileio import atomic_write
 from ..media.kinds import extensions
 from .zeroshot import ATTN_SCALE, MIX, pool_groups
 
-INDEX_VERSION = "search-index-v2"  # v2: the clips' on-screen text
+INDEX_VERSION = "search-index-v3"  # v2: the clips' on-screen text; v3: read on the sampled frames
 #: What a folder's index holds: videos and photos (a photo is a one-frame clip).
 SEARCHED_EXTS = extensions(("video", "image"))
 #: Moments (shots) listed per clip.

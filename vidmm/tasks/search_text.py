@@ -26,10 +26,11 @@ TEXT_WEIGHT = 1.0
 
 
 def clip_text(extractor, path: str, model) -> list[list]:
-    """[start, end, text] of the distinct lines ``path`` shows (what the index keeps)."""
+    """[start, end, text] of the distinct lines ``path`` shows, read on the frames the index samples anyway
+    (``shown_text.lines(glance=True)``): what the index keeps."""
     from .shown_text import lines
 
-    return [[round(x.start, 3), round(x.end, 3), x.text] for x in lines(extractor, path, model)]
+    return [[round(x.start, 3), round(x.end, 3), x.text] for x in lines(extractor, path, model, glance=True)]
 
 
 def text_score(query: str, text: list[list]) -> tuple[float, list | None]:

@@ -31,13 +31,18 @@ def load_model(needs):
     return needs.optional("ocr", load_ocr)
 
 
-def lines(extractor, path: str, model) -> list[TextLine]:
+def lines(extractor, path: str, model, glance: bool = False) -> list[TextLine]:
     """The distinct lines of text shown in ``path`` (in the extractor's window), [] without a model or
-    pictures."""
+    pictures. ``glance``: from the frames the task samples anyway (vidmm.channels_text.glance: the text
+    a viewer would call prominent, cheaply) instead of the dense reading ``vidmm ocr`` makes."""
     if model is None or not extractor.probe(path).has_video:
         return []
     info = extractor.probe(path)
     until = (extractor.span(path) or (0.0, float(info.duration or 0.0)))[1]
+    if glance:
+        from ..channels_text import glance as read
+
+        return timeline(read(extractor, path, model), until, model.min_score)
     return timeline(extractor.text(path, model), until, model.min_score)
 
 

@@ -39,9 +39,13 @@ class Pooled:
 
 
 def label_vectors(backbone, labels: LabelSet, cache=None, templates: Sequence[str] | None = None) -> np.ndarray:
-    """(M, D) unit vectors of the label texts (prompt ensemble), kept in the on-disk cache when given:
-    the 927 texts of ``--vocab all`` take a while to embed on a CPU, and a second run should not pay it."""
+    """(M, D) unit vectors of the label texts (prompt ensemble): ready-made when the backbone ships them (the
+    default's built-in vocabulary, models/backbones/conse_tables.py), else embedded and kept in the on-disk
+    cache when given, so a second run does not pay it."""
     templates = tuple(templates) if templates else tuple(backbone.templates)
+    known = backbone.known_label_vectors(labels.texts, templates)
+    if known is not None:  # shipped with the package (the default's vocabulary): no embedding, no cache
+        return known
     key = make_key(LABELS_VERSION, backbone.fingerprint, labels.key, "\x1d".join(templates))
     if cache is None:
         return backbone.encode_labels(list(labels.texts), templates).astype(np.float32)

@@ -50,6 +50,9 @@ class CsvWriter(Writer):
     def render(self, task, records):
         from .table import to_csv
 
+        own = task.csv(records, self.segments) if hasattr(task, "csv") else None
+        if own is not None:
+            return own
         return to_csv(records, segments=self.segments, timeline=getattr(task, "timeline", None))
 
 

@@ -1,7 +1,7 @@
 """The backbone registry: one name (or path) in, one loaded `Backbone` out.
 
 Which backbone, in this order: the argument > env ``VIDMM_BACKBONE`` > ``backbone = "..."`` in the user config
-file (``<platformdirs user config dir>/vidmm/config.toml``, or the file env ``VIDMM_CONFIG`` names) > ``default``.
+file (vidmm/config.py) > ``default``.
 
 Names:
   ``default`` (alias ``conse-effnetlite0-minilm``)   the embedded EfficientNet-Lite0 + MiniLM (works offline)
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...config import config_path, config_value
 from ...errors import ModelMissingError, UsageError
 from ...fileio import folder_size
 from ..model_table import ModelRow
@@ -66,30 +67,8 @@ def available_backbones() -> list[str]:
     return list(KNOWN_BACKBONES)
 
 
-def config_path() -> Path:
-    """The user config file: env VIDMM_CONFIG, else ``<user config dir>/vidmm/config.toml``."""
-    env = os.environ.get("VIDMM_CONFIG")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("vidmm")) / "config.toml"
-
-
 def _config_backbone() -> str | None:
-    path = config_path()
-    if not path.is_file():
-        return None
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read config file: {exc}", path=str(path), hint="fix or remove it") from exc
-    value = data.get("backbone")
-    if value is not None and not isinstance(value, str):
-        raise UsageError("`backbone` must be a string", path=str(path))
-    return value or None
+    return config_value("backbone")
 
 
 def resolve_backbone_name(name_or_path: str | os.PathLike | None = None) -> str:

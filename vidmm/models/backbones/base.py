@@ -206,6 +206,11 @@ class Backbone(ABC):
         vecs = self.encode_texts(texts).reshape(len(labels), len(templates), -1)
         return l2_normalize(vecs.mean(axis=1))
 
+    def known_label_vectors(self, texts: Sequence[str], templates: Sequence[str]) -> np.ndarray | None:
+        """Label vectors this backbone ships ready-made (the default's built-in vocabulary), or None: then
+        `encode_labels` embeds them."""
+        return None
+
     def similarity_logits(self, frame_vecs: np.ndarray, text_vecs: np.ndarray) -> np.ndarray:
         """(N, M) logits ``logit_scale * cos + logit_bias``: softmax over labels, or sigmoid when `sigmoid`."""
         return (self.logit_scale * (np.asarray(frame_vecs) @ np.asarray(text_vecs).T) + self.logit_bias).astype(

@@ -119,7 +119,10 @@ class ConSEBackbone(Backbone):
     input_size = efficientnet_lite.INPUT_SIZE
     logit_scale = LOGIT_SCALE
     templates = DEFAULT_TEMPLATES
-    frame_batch_size = 16
+    #: Frames per forward pass. Small batches keep the activations in the CPU's caches: measured on 2 cores,
+    #: 32 real frames at 5.0 ms/frame in batches of 4 against 9.9 in batches of 16 (1 thread: 11.2 vs 14.3),
+    #: the same embeddings (max abs diff 6e-7) and 100-180 MB less peak memory.
+    frame_batch_size = 4
 
     def __init__(self, device: str = "cpu", top_t: int = TOP_T, use_disk_cache: bool = True, centre: bool = True):
         super().__init__(loads_torch_now=False)  # both towers load (and import torch) on first use
@@ -140,6 +143,8 @@ class ConSEBackbone(Backbone):
         self._image = None  # loaded on first use: a run whose frames are all cached never imports torch
         self._image_lock = threading.Lock()
         weights = weights_digest([lite_path, self.text.weights_file()])
+        self.text_weights_digest = weights_digest([self.text.weights_file()])
+        self.conse_version = CONSE_VERSION
         self._classes_key = f"{LONG_NAME}-{weights}-{CONSE_VERSION}"
         pp = efficientnet_lite.PREPROCESS_VERSION
         self.fingerprint = f"{self._classes_key}-{pp}-t{self.top_t}{'c' if centre else ''}"
@@ -174,10 +179,25 @@ class ConSEBackbone(Backbone):
     def class_vectors_path(self) -> Path:
         return default_root() / "backbones" / f"{self._classes_key}-classes.npy"
 
+    def shipped_tables(self):
+        """The tables shipped with the package for this text model and these class texts (conse_tables.py),
+        or None (another model or other texts installed: they are embedded here instead)."""
+        from . import conse_tables
+
+        return conse_tables.load(self.text_weights_digest, self.class_texts, self.conse_version)
+
+    def known_label_vectors(self, texts: Sequence[str], templates: Sequence[str]) -> np.ndarray | None:
+        tables = self.shipped_tables()
+        return None if tables is None else tables.label_vectors(texts, templates)
+
     def _class_vectors(self, use_disk_cache: bool) -> np.ndarray:
-        """MiniLM embeddings of the class texts: computed once, then read from the cache dir.
+        """MiniLM embeddings of the class texts: shipped with the package (conse_tables.py), else computed
+        once and read from the cache dir after that.
 
         A damaged or mismatched cache file is ignored and rewritten."""
+        tables = self.shipped_tables() if use_disk_cache else None
+        if tables is not None:
+            return tables.classes
         path = self.class_vectors_path()
         if not use_disk_cache:
             return self._embed_class_texts()
