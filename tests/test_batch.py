@@ -217,6 +217,23 @@ def test_ctrl_c_stops_cleanly_after_writing_what_is_finished(many, tmp_path):
     assert len(read_jsonl(out)) == 40
 
 
+def test_sigterm_stops_like_ctrl_c_with_exit_143(many, tmp_path):
+    """`kill PID` (what service managers and `timeout` send): finished records stay, exit 143 as for the
+    single commands (it was 130)."""
+    out = tmp_path / "r.jsonl"
+    proc = spawn(many, "--task", "info", "--out", out, "--workers", "1")
+    _run_until(proc, out, 3)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before SIGTERM arrived")
+    assert proc.returncode == 143, proc.stderr.read().decode()
+    recs = read_jsonl(out)
+    assert 3 <= len(recs) < 40 and len({r["file"] for r in recs}) == len(recs)
+    assert invoke(many, "--task", "info", "--out", out).exit_code == 0
+    assert len(read_jsonl(out)) == 40
+
+
 def test_second_task_on_the_same_folder_decodes_no_frame(tmp_path):
     """scene with one label set, then another: the second pass reads shots and frame embeddings from the cache."""
     from vidmm.batch import BatchConfig, run_batch
