@@ -205,6 +205,11 @@ def test_caption_works_without_the_ocr_model(monkeypatch):
     (media("testvideo.mp4"), "what is the name of the website?", "www.bcastell.com"),
     (ROAD, "does the sign say Seoul?", "yes"),
     (ROAD, "does the sign say Busan?", "no"),
+    # written values, asked without naming the writing; "say" of a picture without sound is its text
+    (RECEIPT, "what is the total?", "128.27"),
+    (RECEIPT, "what is the date?", "7/30/2012"),
+    (SIGN, "what does it say?", "愚园路"),
+    (media("testvideo.mp4"), "what does it say?", "Castellano"),
 ])
 def test_ask_answers_from_the_text_shown(path, question, expect):
     doc = _doc("ask", path, question)

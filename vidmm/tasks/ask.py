@@ -37,7 +37,9 @@ from .ask_route import (
     SPEECH,
     VISUAL_TYPES,
     asks_for_text,
+    clean,
     parse_choices,
+    person_speaks,
     route,
     target_of,
 )
@@ -126,6 +128,8 @@ def ask(path: str, question: str, extractor, models: AskModels | None = None,
     info = extractor.probe(path)
     kind = info.kind if info.has_video else "audio"
     qtype = question_type(question, choices)
+    if qtype == "speech" and info.has_video and not info.has_audio and not person_speaks(clean(question)):
+        qtype = "text"  # "what does it say?" of a photo or a silent clip: what it shows written
     q = Question(str(path), question, qtype, extractor, models, list(choices) if choices else None, kind,
                  float(info.duration or 0.0))
     handler = HANDLERS[qtype]

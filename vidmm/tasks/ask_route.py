@@ -57,9 +57,20 @@ _PERSON_SAYS = re.compile(r"\b(he|she|they|someone|somebody|anyone|people|person
 QUOTED = re.compile(r"(?:^|\s)[\"'‘“]([^\"'‘’“”]+)[\"'’”](?=\s|$|[?.!,;:])")
 
 
+#: Values that are written rather than seen: a receipt's total, a shop's prices, a website, a phone number.
+WRITTEN = re.compile(r"\b(website|web site|web address|url|e-?mail address|phone number|telephone number|prices?|"
+                     r"total|subtotal|amount due|how much (does|do|did) (it|they|this|that) cost)\b|"
+                     r"\bwhat('s| is) the date\b")
+
+
 def asks_for_text(q: str) -> bool:
-    """A question about written text (``q`` cleaned): see TEXT and NAME."""
-    return bool(NAME.search(q)) or (bool(TEXT.search(q)) and not _PERSON_SAYS.search(q))
+    """A question about written text (``q`` cleaned): see TEXT, WRITTEN and NAME."""
+    return bool(NAME.search(q)) or (bool(TEXT.search(q) or WRITTEN.search(q)) and not _PERSON_SAYS.search(q))
+
+
+def person_speaks(q: str) -> bool:
+    """Does the question (cleaned) name a person saying something ("what does the man say?")?"""
+    return bool(_PERSON_SAYS.search(q))
 
 
 #: "what is he doing?" names a person, not speech, though "he" may be "saying" nothing.
