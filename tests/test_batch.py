@@ -202,32 +202,21 @@ def test_torn_last_line_is_truncated_and_redone(many, tmp_path):
     assert {essence(x) for x in again} == {essence(x) for x in whole}
 
 
-def test_ctrl_c_stops_cleanly_after_writing_what_is_finished(many, tmp_path):
+@pytest.mark.parametrize("how,code", [("ctrl-c", 130), ("sigterm", 143)])
+def test_interrupted_batch_stops_cleanly_after_writing_what_is_finished(many, tmp_path, how, code):
+    """Ctrl-C (the terminal signals the whole process group) exits 130; `kill PID` (SIGTERM, what service
+    managers and `timeout` send) stops the same way and exits 143, as the single commands do."""
     out = tmp_path / "r.jsonl"
     proc = spawn(many, "--task", "info", "--out", out, "--workers", "1")
     _run_until(proc, out, 3)
-    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     if proc.returncode == 0:
-        pytest.skip("the run finished before Ctrl-C arrived")
-    assert proc.returncode == 130, proc.stderr.read().decode()
-    recs = read_jsonl(out)
-    assert 3 <= len(recs) < 40 and len({r["file"] for r in recs}) == len(recs)
-    assert invoke(many, "--task", "info", "--out", out).exit_code == 0
-    assert len(read_jsonl(out)) == 40
-
-
-def test_sigterm_stops_like_ctrl_c_with_exit_143(many, tmp_path):
-    """`kill PID` (what service managers and `timeout` send): finished records stay, exit 143 as for the
-    single commands (it was 130)."""
-    out = tmp_path / "r.jsonl"
-    proc = spawn(many, "--task", "info", "--out", out, "--workers", "1")
-    _run_until(proc, out, 3)
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
-    if proc.returncode == 0:
-        pytest.skip("the run finished before SIGTERM arrived")
-    assert proc.returncode == 143, proc.stderr.read().decode()
+        pytest.skip(f"the run finished before {how} arrived")
+    assert proc.returncode == code, proc.stderr.read().decode()
     recs = read_jsonl(out)
     assert 3 <= len(recs) < 40 and len({r["file"] for r in recs}) == len(recs)
     assert invoke(many, "--task", "info", "--out", out).exit_code == 0
