@@ -27,6 +27,7 @@ EXPECTED_KINDS = {
     "emotion": {"video", "image", "audio"},
     "transcribe": {"video", "audio"},
     "ocr": {"video", "image"},
+    "shots": {"video"},
 }
 ARGS = {"ask": ["what is this?"], "scene": ["--labels", "city street,smiling face,kitchen"]}
 BATCH_ARGS = {"ask": ["--question", "what is this?"], "scene": ["--labels", "city street,smiling face,kitchen"]}
