@@ -43,11 +43,16 @@ def note_truncated(path: str | os.PathLike, at: float, of: float) -> None:
     notes["truncated"] = _merge("truncated", notes.get("truncated"), {"at": round(max(at, 0.0), 3), "of": round(of, 3)})
 
 
-def note_damaged(path: str | os.PathLike, at: float | None, message: str, errors: int = 1) -> None:
-    notes = _NOTES.setdefault(_key(path), {})
-    old = notes.get("damaged")
-    new = {"at": round(max(at or 0.0, 0.0), 3), "errors": errors + (old or {}).get("errors", 0), "message": message}
-    notes["damaged"] = _merge("damaged", old, new)
+_BAD: dict[tuple, set] = {}  # per file, the times of the bad packets met (two readers of one packet count it once)
+
+
+def note_damaged(path: str | os.PathLike, at: float | None, message: str) -> None:
+    key = _key(path)
+    notes = _NOTES.setdefault(key, {})
+    at = round(max(at or 0.0, 0.0), 3)
+    bad = _BAD.setdefault(key, set())
+    bad.add(at)
+    notes["damaged"] = _merge("damaged", notes.get("damaged"), {"at": at, "errors": len(bad), "message": message})
 
 
 def problems(path: str | os.PathLike) -> dict:
