@@ -189,8 +189,9 @@ class Extractor(WindowedFeatures):
             self._shot_memo = (memo, found)
         return self._shot_memo[1]
 
-    def _shot_info(self, path: str, span: tuple[float, float] | None) -> ShotInfo:
-        """The file's (or, with ``span``, that stretch's) shots: from the cache, else found and cached."""
+    def _shot_info(self, path: str, span: tuple[float, float] | None, cached_only: bool = False) -> ShotInfo | None:
+        """The file's (or, with ``span``, that stretch's) shots: from the cache, else found and cached (else
+        None with ``cached_only``)."""
         from .media import segments
 
         exact = self.shots_mode == "exact"
@@ -198,6 +199,8 @@ class Extractor(WindowedFeatures):
         hit = self.cache.get("shots", key)
         if hit is not None:
             return ShotInfo.from_arrays(*hit)
+        if cached_only:
+            return None
         report = segments.SegmentReport()
         keep = (DECODE_SIZE, KEEP_KEYFRAMES * self.max_frames)
         if exact:
@@ -221,10 +224,6 @@ class Extractor(WindowedFeatures):
 
         version = shots_mod.VERSION if self.shots_mode == "exact" else segments.VERSION
         return make_key(self.identity(path), version, *filter(None, [span_key(span)]))
-
-    def _shots_cached(self, path: str) -> bool:
-        """Whether the whole file's shots are in the cache."""
-        return self.cache.get("shots", self._shots_key(path, None)) is not None
 
     def sampling_for(self, path: str, shots: list[shots_mod.Shot] | None = None) -> Sampling:
         """The default sampling: as many frames as the content asks for, on keyframes where it can

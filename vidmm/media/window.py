@@ -124,12 +124,14 @@ class WindowedFeatures:
         """The window's shots: clipped from the file's when those are cached or the window is most of the
         file, else found in the window alone (cached by window)."""
         duration = float(self.probe(path).duration or 0.0)
-        if self._shots_cached(path) or span[1] - span[0] >= duration / 2:
-            from dataclasses import replace
-
+        whole = self._shot_info(path, None, cached_only=True)
+        if whole is None and span[1] - span[0] >= duration / 2:
             whole = self._shot_info(path, None)
-            return replace(whole.within(*span), shots=clip_shots(whole.shots, span))
-        return self._shot_info(path, span)
+        if whole is None:
+            return self._shot_info(path, span)
+        from dataclasses import replace
+
+        return replace(whole.within(*span), shots=clip_shots(whole.shots, span))
 
     def audio_in_window(self, path: str) -> tuple[np.ndarray | None, float]:
         """The window's samples and the file time of the first one (the whole track and 0.0 unwindowed)."""
