@@ -23,13 +23,13 @@ out of results by the tasks. The recogniser knows Chinese and English characters
 from __future__ import annotations
 
 import importlib.util
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelMissingError
+from .ocr_decode import ctc_text, db_boxes, normalised, rec_batches
 
 #: Files of the rapidocr wheel this module loads (rapidocr/models/).
 DET_FILE = "PP-OCRv6_det_small.onnx"
@@ -77,47 +77,106 @@ class OcrModel:
     name = NAME
 
     def __init__(self, min_score: float = MIN_SCORE, max_side: int = MAX_SIDE, threads: int | None = None):
+        import onnxruntime as ort
+
         from ..threads import budget
 
         folder = model_dir()
-        from rapidocr import RapidOCR
-
-        n = threads or budget(4)
         self.min_score, self.max_side = float(min_score), int(max_side)
-        engine = RapidOCR(params={
-            "Global.log_level": "error", "Global.use_cls": False,
-            "Det.model_path": str(folder / DET_FILE), "Rec.model_path": str(folder / REC_FILE),
-            "Det.limit_type": "max", "Det.limit_side_len": self.max_side,
-            "EngineConfig.onnxruntime.intra_op_num_threads": n,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        })
-        logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-        self._det = engine._load_det_model()
-        self._rec = engine._load_rec_model()
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.intra_op_num_threads = threads or budget(4)
+        opts.inter_op_num_threads = 1
+        opts.enable_cpu_mem_arena = False  # inputs change size with every picture and line (as rapidocr)
+        # Idle pool threads sleep instead of spinning: between two runs the same process decodes video, and
+        # spinning threads took its cores (docs/ocr.md: the text channel 20 % faster, 27 % less CPU).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._det = ort.InferenceSession(str(folder / DET_FILE), opts, providers=["CPUExecutionProvider"])
+        self._rec = ort.InferenceSession(str(folder / REC_FILE), opts, providers=["CPUExecutionProvider"])
+        meta = self._rec.get_modelmeta().custom_metadata_map
+        if "character" not in meta:
+            raise ModelMissingError(f"OCR model file {REC_FILE} in {folder} carries no character list",
+                                    hint=INSTALL_HINT)
+        # index 0 is CTC's blank; the space is the last class
+        self._characters = ["", *meta["character"].splitlines(), " "]
 
     def detect(self, rgb: np.ndarray) -> np.ndarray:
-        """(N, 4, 2) float32 corners of the lines of text found, in ``rgb``'s pixels."""
-        # A contiguous BGR copy: the models were trained on BGR, and a reversed-stride view is read as
-        # another picture (no text at all on 540p frames that read well once copied).
-        out = self._det(np.ascontiguousarray(rgb[..., ::-1]))
-        if out.boxes is None or not len(out.boxes):
-            return np.zeros((0, 4, 2), np.float32)
-        return np.asarray(out.boxes, np.float32).reshape(-1, 4, 2)
+        """(N, 4, 2) float32 corners of the lines of text found, in ``rgb``'s pixels (the picture scaled so
+        its longer side is at most ``max_side``)."""
+        bgr = _bgr(rgb)
+        h, w = bgr.shape[:2]
+        r = min(1.0, self.max_side / max(h, w))
+        return self._boxes(self._map(bgr, (w * r, h * r)), w, h)
+
+    def find(self, rgb: np.ndarray, look: int) -> np.ndarray:
+        """``detect``'s boxes, the detector run at full size only where its map on a copy with a short side of
+        ``look`` px may show text (vidmm.models.ocr_regions): small text is found as at full size, at a
+        fraction of the cost on a frame where text is a line or two."""
+        from .ocr_regions import regions
+
+        bgr = _bgr(rgb)
+        h, w = bgr.shape[:2]
+        if min(h, w) < 1.5 * look:  # hardly larger than the copy: looking first would cost more than it saves
+            return self._boxes(self._map(bgr, (w, h)), w, h)
+        r = look / min(h, w)
+        where = regions(self._map(bgr, (w * r, h * r), area=True)[0, 0], w, h)
+        if where is None:
+            return self._boxes(self._map(bgr, (w, h)), w, h)
+        found = [np.zeros((0, 4, 2), np.float32)]
+        for x0, y0, x1, y1 in where:
+            part = _padded(bgr[y0:y1, x0:x1])  # at full size: a resize to fit 32 would shrink small text
+            ph, pw = part.shape[:2]
+            found.append(self._boxes(self._map(part, (pw, ph)), pw, ph) + np.array([x0, y0], np.float32))
+        return np.concatenate(found)
+
+    def _map(self, bgr: np.ndarray, size: tuple[float, float], area: bool = False) -> np.ndarray:
+        """The detector's text probability map (1, 1, H, W) of ``bgr`` scaled to about ``size`` (w, h), each
+        side rounded to a multiple of 32 as the network needs, bilinear as rapidocr scales (``area``: by
+        pixel area, which keeps thin strokes when a picture is halved)."""
+        import cv2
+
+        w, h = (max(32, int(round(v / 32)) * 32) for v in size)
+        if (w, h) != bgr.shape[1::-1]:
+            bgr = cv2.resize(bgr, (w, h), interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR)
+        return self._det.run(None, {self._det.get_inputs()[0].name: normalised(bgr)})[0]
+
+    def _boxes(self, prob: np.ndarray, width: int, height: int) -> np.ndarray:
+        """(N, 4, 2) float32 quads from a probability map, in pixels of a ``width`` x ``height`` picture."""
+        return db_boxes(prob[0, 0], width, height)
 
     def recognise(self, rgb: np.ndarray, quads: np.ndarray) -> list[tuple[str, float]]:
         """(text, score) of each box of ``quads`` on ``rgb`` (spaces collapsed; "" where nothing was read)."""
         if not len(quads):
             return []
-        from rapidocr.ch_ppocr_rec import TextRecInput
-
-        bgr = np.ascontiguousarray(rgb[..., ::-1])
-        out = self._rec(TextRecInput(img=[crop(bgr, q) for q in quads]))
-        return [(" ".join(str(t).split()), float(s)) for t, s in zip(out.txts, out.scores)]
+        bgr = _bgr(rgb)
+        crops = [crop(bgr, q) for q in quads]
+        out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        name = self._rec.get_inputs()[0].name
+        for idx, batch in rec_batches(crops):
+            for k, (text, score) in zip(idx, ctc_text(self._rec.run(None, {name: batch})[0], self._characters)):
+                out[k] = (" ".join(text.split()), score)
+        return out
 
     def read(self, rgb: np.ndarray) -> list[TextBox]:
         """The lines of text on an RGB picture scoring at least ``FLOOR``, in reading order."""
         quads = self.detect(rgb)
         return in_reading_order(boxes_of(quads, self.recognise(rgb, quads), rgb.shape[1], rgb.shape[0]))
+
+
+def _bgr(rgb: np.ndarray) -> np.ndarray:
+    # A contiguous BGR copy: the models were trained on BGR, and a reversed-stride view is read as another
+    # picture (no text at all on 540p frames that read well once copied).
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def _padded(bgr: np.ndarray) -> np.ndarray:
+    """``bgr`` with black added right and below up to sides that are multiples of 32."""
+    import cv2
+
+    h, w = bgr.shape[:2]
+    if h % 32 == 0 and w % 32 == 0:
+        return bgr
+    return cv2.copyMakeBorder(bgr, 0, -h % 32, 0, -w % 32, cv2.BORDER_CONSTANT, value=0)
 
 
 def crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
