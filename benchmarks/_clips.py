@@ -82,3 +82,41 @@ def photo_clip(path: Path, stills: list[tuple[str | None, float]], width: int = 
         for p in vs.encode():
             out.mux(p)
     return path
+
+
+def overlay_clip(path: Path, source: str, seconds: float, lines, width: int = 1280, height: int = 720,
+                 fps: int = 25, size: float = 0.05) -> Path:
+    """An H.264 clip of a real clip (``source`` in MEDIA, looped, scaled) with text burned in, as
+    broadcasters and cameras burn it: white type with a black outline, ``size`` of the frame's height.
+    ``lines`` maps a time in seconds to the texts on screen then, as (text, x, y) with x, y the share of
+    the frame where the line's centre sits; e.g. a clock is a new text every second. Pillow's own scalable
+    font is used, so no system font is needed. Made at test or benchmark time (nothing is committed)."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+    from PIL import ImageDraw, ImageFont
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    font = ImageFont.load_default(size=max(8, round(size * height)))
+    with av.open(str(MEDIA / source)) as inp:
+        frames = [f.to_image().resize((width, height)) for f in inp.decode(video=0)]
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
+        vs.options = {"preset": "veryfast", "crf": "20", "g": str(2 * fps)}
+        vs.codec_context.time_base = Fraction(1, fps)
+        for i in range(round(seconds * fps)):
+            img = frames[i % len(frames)].copy()
+            draw = ImageDraw.Draw(img)
+            for text, x, y in lines(i / fps):
+                draw.text((x * width, y * height), text, font=font, fill="white", anchor="mm",
+                          stroke_width=max(1, round(size * height / 12)), stroke_fill="black")
+            frame = av.VideoFrame.from_ndarray(np.asarray(img), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            for p in vs.encode(frame):
+                out.mux(p)
+        for p in vs.encode():
+            out.mux(p)
+    return path

