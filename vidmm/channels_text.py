@@ -18,10 +18,10 @@ Which frames are read, and how:
     box shows the same strokes as when it was read (``TEXT_CHANGE``, see ``_strokes``), takes its reading
     without running the recogniser: a lower third, a logo or a copyright line that stays; a burned-in
     clock whose seconds change is read again;
-* where the text read changes between two frames, the frame halfway between them is read too, ``REFINE``
-  times over: denser where text comes and goes (slides, subtitles), sparse where it stays. Such a frame
-  needs no detector: the boxes of the frames either side that do not agree are recognised on it, the
-  others keep their reading.
+* where the text read changes between two frames, the frames every ``1 / 2**REFINE`` of the way between
+  them are read too, in one more pass through the file: denser where text comes and goes (slides,
+  subtitles), sparse where it stays. Such a frame needs no detector: the boxes of the frames either side
+  that do not agree are recognised on it, the others keep their reading.
 
 The result (`TextFrames`) keeps every line scoring at least ``models.ocr.FLOOR``; tasks leave out those below
 the model's ``min_score``. It is cached by file content, model, sampling, sizes and window. docs/ocr.md
@@ -61,7 +61,8 @@ CHANGE_MAX = 10.0
 #: line over a still picture under 0.1, over a moving one 0.1-0.8).
 TEXT_CHANGE = 0.2
 SAME_PLACE = 0.7
-#: Rounds of halving the step where the text read changes.
+#: Where the text read changes, frames every 1/2**REFINE of the step are read too (a change is placed
+#: within a quarter of the step).
 REFINE = 2
 
 
@@ -326,9 +327,9 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
             thumbs[t] = thumb
 
     def between(frames):
-        """Read each midpoint where the text changed between the frames either side of it: a line the two
-        agree on is taken as it is, only the boxes that changed are recognised (no detector: what is on a
-        frame between two others is what is on one of them, in the same places)."""
+        """Read each frame shown where the text changed between the two frames read either side of it: a
+        line the two agree on is taken as it is, only the boxes that changed are recognised (no detector:
+        what is on a frame between two others is what is on one of them, in the same places)."""
         known = sorted(read)
         for f in frames:
             t = f.seconds
@@ -338,15 +339,18 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
             if i == 0 or i == len(known):
                 continue
             lines, marks[t] = reader.between(f.image, marks[known[i - 1]], marks[known[i]])
-            read[t], ran[t], thumbs[t] = lines, True, _thumb(f.image)
+            read[t], ran[t] = lines, True
+            known.insert(i, t)
 
-    take(extractor.frames(path, sampling, size=size))
-    for _ in range(refine):
-        times = sorted(read)
-        gaps = [(a, b) for a, b in zip(times, times[1:])
-                if _norm(read[a], min_score) != _norm(read[b], min_score) and b - a > 0.2]
-        if not gaps:
-            break
-        # exact: a keyframe near the midpoint would often be a frame already read, and the change stay unplaced
-        between(extractor.frames(path, Sampling.per_shot(gaps, per_shot=1, mode="exact"), size=size))
+    take(extractor.stream(path, sampling, size=size))
+    times = sorted(read)
+    gaps = [(a, b) for a, b in zip(times, times[1:])
+            if _norm(read[a], min_score) != _norm(read[b], min_score) and b - a > 0.2]
+    if refine and gaps:
+        # every 1/2**refine of each gap where the text changed, in one pass through the file, in time order
+        # (each frame then sits between two frames read). Exact: a keyframe near a point would often be a
+        # frame already read, and the change stay unplaced.
+        parts = 2 ** refine
+        points = [(a + k * (b - a) / parts, (b - a) / parts) for a, b in gaps for k in range(1, parts)]
+        between(extractor.stream(path, Sampling.at(points, mode="exact"), size=size))
     return read, ran

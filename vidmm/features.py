@@ -11,6 +11,7 @@ second task or question on the same file decodes nothing:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -265,6 +266,20 @@ class Extractor(WindowedFeatures):
             self._decoded = None  # free the previous file's frames before decoding the next
             self._decoded = (key, self._sampled(path, sampling))
         return [downscale(f, size) for f in self._decoded[1]]
+
+    def stream(self, path: str, sampling: Sampling | None = None, size: int | None = FRAME_SIZE) -> Iterator[Frame]:
+        """``frames``, decoded one at a time and none kept: for a reader that looks at each frame once (the
+        text channel's 120 frames at 720 px took 330 MB held together)."""
+        from .media.frames import SampleReport, sample_frames
+
+        if self.require_video(path).kind == "image":
+            yield from self.frames(path, sampling, size)
+            return
+        report = SampleReport()
+        try:
+            yield from sample_frames(path, self.sampling(path, sampling), size=size, report=report)
+        finally:
+            self.decoded_frames += report.decoded
 
     def _sampled(self, path: str, sampling: Sampling) -> list[Frame]:
         """The sampled frames at DECODE_SIZE: the targets that land on keyframes shot detection kept come from
