@@ -41,7 +41,7 @@ def labelled_photos() -> dict[str, list[str]]:
 
 
 def found(phrases: list[str], texts: list[str]) -> list[str]:
-    from vidmm.tasks.ocr import norm
+    from vidmm.text_lines import norm
 
     joined = [norm(t) for t in texts]
     return [p for p in phrases if any(norm(p) in t for t in joined)]
@@ -194,7 +194,7 @@ def part_look(model) -> None:
 
     from vidmm.models import ocr_regions
     from vidmm.models.ocr import _bgr
-    from vidmm.tasks.ocr import match, norm
+    from vidmm.text_lines import match, norm
 
     rng = np.random.default_rng(1)
     frames = []

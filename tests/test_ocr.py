@@ -44,7 +44,7 @@ def photo_clips(tmp_path_factory):
 
 # -- the ocr task ------------------------------------------------------------------------------------
 def test_the_labelled_phrases_of_the_text_photos_are_read():
-    from vidmm.tasks.ocr import norm
+    from vidmm.text_lines import norm
 
     rows = [r for r in manifest() if r["task"] == "ocr"]
     assert len(rows) == 3
@@ -156,7 +156,7 @@ def test_spaces_dropped_between_words_are_put_back_and_names_stay_whole():
 
 
 def test_matching_ignores_case_spaces_and_small_misreadings():
-    from vidmm.tasks.ocr import match
+    from vidmm.text_lines import match
 
     assert match("all year round", "ALLYEARROUND SALE") == 1.0
     assert match("Castelano", "Copyright © 2013 Brandon Castellano") >= 0.8

@@ -98,7 +98,7 @@ def test_looking_first_finds_the_small_lines_found_at_full_size(model):
 
     from vidmm.models.ocr import _bgr
     from vidmm.models.ocr_regions import regions
-    from vidmm.tasks.ocr import match, norm
+    from vidmm.text_lines import match, norm
 
     pic = _rgb(RECEIPT)
     h = 360

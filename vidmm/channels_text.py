@@ -12,8 +12,9 @@ Which frames are read, and how:
   runs at ``DET_SIZE`` only on the regions where that copy may show text (vidmm.models.ocr_regions); the
   recogniser runs only on the boxes found, cut from the ``READ_SIZE`` frame. Two savings on top:
   - a frame that shows what the last one read showed takes that frame's lines without running any model:
-    its 32x32 grey thumbnail hardly differs (``CHANGE`` on average, ``CHANGE_MAX`` anywhere: new text on
-    a still picture) and no box of text on it changed (``TEXT_CHANGE``: a clock over a still picture);
+    its 32x32 grey thumbnail hardly differs on average (``CHANGE``), and either all of it moved a little
+    (a slow pan: the same text) or it stood still with no cell changed much (``CHANGE_MAX``: new text on a
+    still picture) and no box of text changed (``TEXT_CHANGE``: a clock over a still picture);
   - a box that covers (IoU >= ``SAME_PLACE``) a box of the last frame read, where the picture inside that
     box shows the same strokes as when it was read (``TEXT_CHANGE``, see ``_strokes``), takes its reading
     without running the recogniser: a lower third, a logo or a copyright line that stays; a burned-in
@@ -53,13 +54,21 @@ GLANCE_DET_SIZE = 256
 INTERVAL = 1.0
 MAX_READS = 120
 #: Mean and largest absolute difference (0-255) of 32x32 grey thumbnails under which a frame may show what
-#: the last one read showed (the largest: a subtitle appearing on a still picture changes a few cells a lot).
+#: the last one read showed (the largest: a subtitle appearing on a still picture changes a few cells a
+#: lot, 13-47, and the mean by 0.04-1.2). A picture where more than ``MOVING`` of the cells changed by
+#: ``STILL`` or more moved (a pan or zoom: 0.12-0.45 of the cells; a subtitle appearing: 0.004-0.023);
+#: otherwise it stood still (compression noise: 0-2).
 CHANGE = 4.0
 CHANGE_MAX = 10.0
+STILL = 3.0
+MOVING = 0.08
 #: A box shows the text it showed when read while no character-sized stretch of its strokes changed by
 #: this share (see ``_strokes``; docs/ocr.md: a clock's last digit changing measured 0.38 and more, the same
 #: line over a still picture under 0.1, over a moving one 0.1-0.8).
 TEXT_CHANGE = 0.2
+#: ...compared where the box's strokes match best within this share of its height around it: text that
+#: moved a little between two frames read (a pan, a zoom) has not changed.
+SHIFT = 0.5
 SAME_PLACE = 0.7
 #: Where the text read changes, frames every 1/2**REFINE of the step are read too (a change is placed
 #: within a quarter of the step).
@@ -108,10 +117,6 @@ def _thumb(image: np.ndarray, size=(32, 32)) -> np.ndarray:
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def _norm(lines, min_score: float) -> frozenset:
-    return frozenset(_plain(t.text) for t in kept(lines, min_score))
-
-
 def glance(extractor, path: str, model) -> TextFrames:
     """The text on the frames every visual task samples anyway (the extractor's default sampling, decoded
     once at ``features.DECODE_SIZE`` for the backbone and faces): no decode of its own, the detector on each
@@ -147,8 +152,8 @@ def text(extractor, path: str, model, interval: float = INTERVAL, size: int = RE
     if not photo:
         sampling = extractor.sampling(path, sampling or Sampling.every(step))
     key = make_key(TEXT_VERSION, extractor.identity(path), model.name, FLOOR, model.max_side,
-                   None if photo else (sampling.key(), size, det_size, refine, CHANGE, CHANGE_MAX, TEXT_CHANGE,
-                                       round(model.min_score, 4)),
+                   None if photo else (sampling.key(), size, det_size, refine, CHANGE, CHANGE_MAX, STILL, MOVING,
+                                       TEXT_CHANGE, SHIFT, round(model.min_score, 4)),
                    None if photo or not look else (look, ocr_regions.LOW, ocr_regions.PAD, ocr_regions.MOST,
                                                    ocr_regions.SPECK),
                    *filter(None, [span_key(span)]))
@@ -222,9 +227,10 @@ class _Reader:
         are recognised on this frame, and kept when read with a score of at least the model's
         ``min_score`` (a line already gone reads as noise). (lines, entries for ``last``)."""
         from .models.ocr import boxes_of, in_reading_order
+        from .text_lines import norm, similar
 
-        def same(x, y) -> bool:
-            return _iou(x[0], y[0]) >= SAME_PLACE and _plain(x[2][0]) == _plain(y[2][0])
+        def same(x, y) -> bool:  # one line on both frames (read alike, at about the same place)
+            return similar(norm(x[2][0]), norm(y[2][0]), _rect(x[0]), _rect(y[0])) > 0
 
         agreed = [any(same(x, y) for y in after) for x in before]
         kept = [x for x, ok in zip(before, agreed) if ok]
@@ -246,32 +252,48 @@ class _Reader:
         strokes it showed when read (compared in the same pixels, so a box drawn a little differently on
         this frame does not count as a change)."""
         for entry in self.last:
-            if _iou(quad, entry[0]) >= SAME_PLACE and _changed(entry[1], _strokes(image, entry[0])) < TEXT_CHANGE:
+            if (_iou(quad, entry[0]) >= SAME_PLACE
+                    and _changed(entry[1], _strokes(image, entry[0], margin=SHIFT)) < TEXT_CHANGE):
                 return entry
         return None
 
 
-def _strokes(image: np.ndarray, quad: np.ndarray, height: int = 16) -> np.ndarray:
-    """The box cut out of ``image``, grey, ``height`` px high (at most 32x as wide), less its local mean:
-    the strokes of its characters, without the picture's slow changes behind them."""
+def _strokes(image: np.ndarray, quad: np.ndarray, height: int = 16, margin: float = 0.0) -> np.ndarray:
+    """The box cut out of ``image``, grey, ``height`` px high (at most 32x as wide), less its local mean: the
+    strokes of its characters, without the picture's slow changes behind them. With ``margin``, that much
+    of the box's height more on every side (for ``_changed`` to find where the text moved to)."""
     import cv2
 
     from .models.ocr import crop
 
-    c = crop(image, quad)
+    q = np.asarray(quad, np.float32)
+    bw = max(float(np.linalg.norm(q[0] - q[1])), 1.0)
+    bh = max(float(np.linalg.norm(q[0] - q[3])), 1.0)
+    long_, short = (bh, bw) if bh >= 1.5 * bw else (bw, bh)  # crop() lays a tall box on its side
+    w = max(height, min(32 * height, round(height * long_ / short)))
+    m = round(margin * height)
+    if m:
+        u, v = (q[1] - q[0]) / bw, (q[3] - q[0]) / bh  # along and across the line
+        d = margin * bh
+        q = q + np.array([-u - v, u - v, u + v, -u + v], np.float32) * d
+    c = crop(image, q)
     grey = cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) if c.ndim == 3 else c
-    w = max(height, min(32 * height, round(height * grey.shape[1] / max(grey.shape[0], 1))))
-    grey = cv2.resize(grey, (w, height), interpolation=cv2.INTER_AREA).astype(np.float32)
+    grey = cv2.resize(grey, (w + 2 * m, height + 2 * m), interpolation=cv2.INTER_AREA).astype(np.float32)
     return grey - cv2.blur(grey, (5, 5))
 
 
 def _changed(a: np.ndarray, b: np.ndarray) -> float:
     """The largest change between two ``_strokes`` over any stretch as wide as the box is high (about one
     character), as a share of the strokes there: one digit of a clock changing shows, however long the
-    line."""
+    line. ``b`` may be cut with a margin: ``a`` is compared where it matches ``b`` best (text that moved a
+    little, in a pan or a zoom, has not changed)."""
     import cv2
 
-    if b.shape != a.shape:
+    if b.shape[0] > a.shape[0] and b.shape[1] > a.shape[1]:
+        fit = cv2.matchTemplate(b, a, cv2.TM_SQDIFF)
+        y, x = np.unravel_index(int(np.argmin(fit)), fit.shape)
+        b = b[y:y + a.shape[0], x:x + a.shape[1]]
+    elif b.shape != a.shape:
         b = cv2.resize(b, a.shape[::-1], interpolation=cv2.INTER_AREA)
     h = a.shape[0]
     diff, ink = np.abs(a - b), (np.abs(a) + np.abs(b)) / 2
@@ -279,8 +301,20 @@ def _changed(a: np.ndarray, b: np.ndarray) -> float:
                for i in range(0, max(1, a.shape[1] - h // 2), h // 2))
 
 
-def _plain(text: str) -> str:
-    return "".join(text.lower().split())
+def _rect(quad: np.ndarray) -> tuple[float, float, float, float]:
+    x0, y0 = float(quad[:, 0].min()), float(quad[:, 1].min())
+    return x0, y0, float(quad[:, 0].max()) - x0, float(quad[:, 1].max()) - y0
+
+
+def _differ(a: list, b: list, min_score: float) -> bool:
+    """Two frames' lines (`TextBox`) show other text: a line of one is not a line of the other (read alike
+    at about the same place; a misread letter is the same line, another digit is not: vidmm.text_lines)."""
+    from .text_lines import norm, similar
+
+    ka = [(norm(t.text), t.box) for t in kept(a, min_score)]
+    kb = [(norm(t.text), t.box) for t in kept(b, min_score)]
+    return (any(not any(similar(x, y, bx, by) for y, by in kb) for x, bx in ka)
+            or any(not any(similar(y, x, by, bx) for x, bx in ka) for y, by in kb))
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -304,12 +338,18 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
     marks: dict[float, list] = {}  # per frame: the boxes of the frame read for it, with their strokes then
 
     def same_as(image: np.ndarray, thumb: np.ndarray, ref: float) -> bool:
-        """The frame shows what frame ``ref`` showed: the picture hardly changed, nowhere much (new text on a
-        still picture), and no line of text on it changed (a clock over a still picture)."""
+        """The frame shows what frame ``ref`` showed: the picture hardly changed on average, and either it
+        moved a little all over (a slow pan or zoom: the same text, moved) or it stood still, with no cell
+        changed much (new text on a still picture) and no line of text changed (a clock)."""
         d = np.abs(thumb - thumbs[ref])
-        if float(d.mean()) >= CHANGE or float(d.max()) >= CHANGE_MAX:
+        if float(d.mean()) >= CHANGE:
             return False
-        return all(_changed(strokes, _strokes(image, quad)) < TEXT_CHANGE for quad, strokes, _ in marks[ref])
+        if float((d >= STILL).mean()) > MOVING:
+            return True  # the camera moved a little: the same text, moved (in place changes go unseen here)
+        if float(d.max()) >= CHANGE_MAX:
+            return False
+        return all(_changed(strokes, _strokes(image, quad, margin=SHIFT)) < TEXT_CHANGE
+                   for quad, strokes, _ in marks[ref])
 
     def take(frames):
         """Read each frame in time order, or give it the lines of the last frame read when it shows the same."""
@@ -344,8 +384,7 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
 
     take(extractor.stream(path, sampling, size=size))
     times = sorted(read)
-    gaps = [(a, b) for a, b in zip(times, times[1:])
-            if _norm(read[a], min_score) != _norm(read[b], min_score) and b - a > 0.2]
+    gaps = [(a, b) for a, b in zip(times, times[1:]) if b - a > 0.2 and _differ(read[a], read[b], min_score)]
     if refine and gaps:
         # every 1/2**refine of each gap where the text changed, in one pass through the file, in time order
         # (each frame then sits between two frames read). Exact: a keyframe near a point would often be a

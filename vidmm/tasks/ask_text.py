@@ -7,7 +7,7 @@
 * "what is the website / date / phone number / price?": the line that looks like one (``KINDS``);
 * "what is the name of the street?", "what is the title?": the most prominent line;
 * "does the sign say SALE?", "is 'PRESENTS' written anywhere?": yes when a line holds the phrase (case,
-  spaces and small misreadings forgiven: vidmm.tasks.ocr.match); "is there any text?": whether any is shown;
+  spaces and small misreadings forgiven: vidmm.text_lines.match); "is there any text?": whether any is shown;
 * "when is 'PRESENTS' shown?": the span of the line that holds it; "when does the title appear?": the
   span of the prominent lines.
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 
+from ..text_lines import SIMILAR, match, norm
 from .ask_answer import Answer, Candidate, Evidence, Question
 from .ask_route import NAME, PEOPLE, QUOTED, YESNO, route
-from .ocr import SIMILAR, match, norm
 from .phrasing import STOPWORDS
 
 #: Lines an answer to "what does it say?" quotes at most.

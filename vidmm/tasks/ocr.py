@@ -7,46 +7,20 @@ case and punctuation are ignored, or nearly the same text in an overlapping box)
 reading seen most often. A line missed on one frame and read again on the next keeps its entry. Lines
 scoring below the model's ``min_score`` are left out (and counted in a note); spaces the recogniser
 dropped between English words are put back (vidmm.tasks.ocr_spaces; the reading as read stays in ``raw``).
-
-``match(query, text)`` is the fuzzy comparison ask and search use: case, spaces and punctuation ignored,
-small errors tolerated (the best-matching stretch of ``text`` against the query, difflib's ratio).
+When two readings are one line is vidmm.text_lines's ``similar``.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..channels_text import INTERVAL, TextFrames
+from ..text_lines import SIMILAR, match, norm, similar
 from .ocr_spaces import restore_spaces
 
-#: Two readings in boxes overlapping at least this much (IoU) with this similarity are one line.
-SAME_BOX, SIMILAR = 0.3, 0.8
 #: A line unseen for more than this many steps has ended (a reading missed on one frame does not end it).
 GAP_STEPS = 2
-
-
-def norm(text: str) -> str:
-    """Lower case, letters and digits only (CJK included): what matching compares."""
-    return "".join(c for c in str(text).lower() if c.isalnum())
-
-
-def match(query: str, text: str) -> float:
-    """How well ``query`` appears in ``text`` (0-1), ignoring case, spaces and punctuation: 1.0 when it is
-    a part of it, else the best ratio of a stretch of ``text`` as long as the query."""
-    q, t = norm(query), norm(text)
-    if not q or not t:
-        return 0.0
-    if q in t:
-        return 1.0
-    n = len(q)
-    if len(t) <= n:
-        return difflib.SequenceMatcher(None, q, t).ratio()
-    best = 0.0
-    for i in range(0, len(t) - n + 1):
-        best = max(best, difflib.SequenceMatcher(None, q, t[i:i + n]).ratio())
-    return best
 
 
 @dataclass
@@ -103,49 +77,6 @@ class OcrResult:
                            "recognised": self.boxes_recognised}, "notes": list(self.notes)}
 
 
-def _iou(a, b) -> float:
-    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    w = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
-    h = max(0.0, min(ay1, by1) - max(a[1], b[1]))
-    inter = w * h
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _similar(a: str, b: str, box_a, box_b) -> float:
-    """How much two readings are one line (0: not): the same text anywhere on the frame; nearly the same
-    text in an overlapping box; or one reading (nearly) part of the other in the same place (a title wiped
-    in: "THE PEACH OPF" on its way to "THE PEACH OPEN MOVIE PROJECT"). The same letters with other digits
-    are other lines: a clock, a score or a price that changes on screen."""
-    if a == b:
-        return 1.0
-    if _digits(a) != _digits(b) and _letters(a) == _letters(b):
-        return 0.0
-    if _overlap(box_a, box_b) < SAME_BOX:
-        return 0.0
-    short, long_ = sorted((a, b), key=len)
-    if len(short) >= 3 and _overlap(box_a, box_b) >= 0.6 and match(short, long_) >= SIMILAR:
-        return 0.9
-    sim = difflib.SequenceMatcher(None, a, b).ratio()
-    return sim if sim >= SIMILAR and _iou(box_a, box_b) >= SAME_BOX else 0.0
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
-
-
-def _letters(text: str) -> str:
-    return "".join(c for c in text if not c.isdigit())
-
-
-def _overlap(a, b) -> float:
-    """Intersection over the smaller box."""
-    w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    small = min(a[2] * a[3], b[2] * b[3])
-    return w * h / small if small > 0 else 0.0
-
-
 def timeline(frames: TextFrames, until: float | None = None, min_score: float = 0.0,
              below: float | None = None) -> list[TextLine]:
     """Distinct lines across frames scoring at least ``min_score`` (and less than ``below``, when given), in
@@ -168,7 +99,7 @@ def timeline(frames: TextFrames, until: float | None = None, min_score: float = 
             key = norm(text)
             best, best_sim = None, 0.0
             for j, line in enumerate(active):
-                sim = 0.0 if j in taken else _similar(norm(line.text), key, line.box, box)
+                sim = 0.0 if j in taken else similar(norm(line.text), key, line.box, box)
                 if sim > best_sim:
                     best, best_sim = j, sim
             if best is None:

@@ -12,7 +12,7 @@ vocabulary lacks their parts ("Yuyuan") or they split only into rare and short w
 not "Cast ella no"). Letter case is kept. docs/ocr.md measures how often it restores and how often it
 wrongly splits.
 
-Matching (vidmm.tasks.ocr.match) ignores spaces anyway; this is for what people read and for the words
+Matching (vidmm.text_lines.match) ignores spaces anyway; this is for what people read and for the words
 caption and ask quote.
 """
 

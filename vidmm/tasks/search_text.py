@@ -5,7 +5,7 @@ The index keeps each clip's distinct lines (``ClipEntry.text``: [start, end, tex
 channel as ``vidmm ocr``). A query's text score for a clip is the best of: how well the whole query appears
 in one line, and how well its words (three letters or more, not stopwords) appear in the clip's lines on
 average, both with case, spaces and punctuation ignored and small misreadings forgiven
-(vidmm.tasks.ocr.match). Scores of at least ``TEXT_MATCH`` count: the clip's score, and the score of every
+(vidmm.text_lines.match). Scores of at least ``TEXT_MATCH`` count: the clip's score, and the score of every
 shot the matching line is on, gain ``TEXT_WEIGHT`` times it. Visual scores are cosines of a few tenths
 apart, so a clip that shows the words asked for ranks above clips that only look like them.
 """
@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from .ocr import SIMILAR, match
+from ..text_lines import SIMILAR, match
 from .phrasing import STOPWORDS
 
 #: A text score counts from here (a query read with a letter or two wrong still counts).

@@ -14,7 +14,8 @@ quoted; nor a line of Latin letters set sideways), in reading order.
 
 from __future__ import annotations
 
-from .ocr import TextLine, norm, timeline
+from ..text_lines import norm
+from .ocr import TextLine, timeline
 
 #: A line is prominent when its box is at least this share as tall as the tallest meaningful line's.
 PROMINENT = 0.7
