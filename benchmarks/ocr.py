@@ -193,7 +193,6 @@ def part_look(model) -> None:
     import numpy as np
 
     from vidmm.models import ocr_regions
-    from vidmm.models.ocr import _bgr
     from vidmm.text_lines import match, norm
 
     rng = np.random.default_rng(1)
@@ -222,9 +221,9 @@ def part_look(model) -> None:
             cover = 0.0
             t0 = time.perf_counter()
             for f, lines in zip(frames, whole):
-                got = texts(f, model.find(f, look))
+                where = model.look_at(f, look)
+                got = texts(f, model.find(f, where))
                 hit, tot = hit + sum(any(match(a, b) >= 0.8 for b in got) for a in lines), tot + len(lines)
-                where = ocr_regions.regions(model._map(_bgr(f), (1280 * look / 720, look), area=True)[0, 0], 1280, 720)
                 full += where is None
                 cover += 1.0 if where is None else sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in where) / (1280 * 720)
             print(f"look {look} px, map >= {ocr_regions.LOW:.2f}: {hit}/{tot} lines, regions {cover / len(frames):.2f} "

@@ -96,8 +96,6 @@ def test_looking_first_finds_the_small_lines_found_at_full_size(model):
     ran on a small part of the frame."""
     import cv2
 
-    from vidmm.models.ocr import _bgr
-    from vidmm.models.ocr_regions import regions
     from vidmm.text_lines import match, norm
 
     pic = _rgb(RECEIPT)
@@ -109,14 +107,13 @@ def test_looking_first_finds_the_small_lines_found_at_full_size(model):
     def texts(quads):
         return {norm(t) for t, s in model.recognise(frame, quads) if s >= model.min_score and len(norm(t)) > 1}
 
-    whole, looked = texts(model.detect(frame)), texts(model.find(frame, 360))
+    whole, looked = texts(model.detect(frame)), texts(model.find(frame, model.look_at(frame, 360)))
     assert len(whole) >= 25
     missed = [t for t in whole if not any(match(t, u) >= 0.8 for u in looked)]  # (a box cut a little
     assert len(missed) <= 1, (missed, sorted(looked))  # differently may misread a letter)
     for phrase in ("grandemeal", "subtotal", "total", "12827", "mastercard"):
         assert any(phrase in t for t in looked), (phrase, sorted(looked))
-    prob = model._map(_bgr(frame), (640, 360), area=True)[0, 0]
-    where = regions(prob, 1280, 720)
+    where = model.look_at(frame, 360)
     assert where and sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in where) < 0.5 * 1280 * 720
 
 

@@ -189,29 +189,50 @@ def text(extractor, path: str, model, interval: float = INTERVAL, size: int = RE
     return out
 
 
+_LOOK = object()  # read(): look first
+
+
 class _Reader:
     """Detection on a ``det_size`` copy, recognition on the frame itself, readings of unchanged boxes kept
     from the last frame read (see the module doc)."""
 
     def __init__(self, model, det_size: int | None, look: int | None = None):
         self.model, self.det_size, self.look = model, det_size, look
+        self.where = None  # the regions looked at on the last frame read (None: the whole frame)
         #: per box of the last frame read: (quad, strokes inside it when it was read, reading)
         self.last: list[tuple[np.ndarray, np.ndarray, tuple[str, float]]] = []
         self.recognised = 0
 
-    def read(self, image: np.ndarray) -> list:
+    def _small(self, image: np.ndarray) -> np.ndarray:
+        """The copy of a frame the detector sees (``det_size``)."""
         from .media.frames import scaled_size
-        from .models.ocr import boxes_of, in_reading_order
 
         h, w = image.shape[:2]
-        small = image
         if self.det_size:
             sw, sh = scaled_size(w, h, self.det_size)
             if (sw, sh) != (w, h):
                 import cv2
 
-                small = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
-        quads = self.model.find(small, self.look) if self.look else self.model.detect(small)
+                return cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+        return image
+
+    def look_at(self, image: np.ndarray):
+        """Where text may be on a frame (``OcrModel.look_at`` on the detector's copy); None: anywhere."""
+        return self.model.look_at(self._small(image), self.look) if self.look else None
+
+    def read(self, image: np.ndarray, where=_LOOK) -> list:
+        """The lines on a frame; ``where`` is ``look_at``'s answer when the caller has it already. Keeps
+        the regions looked at in ``where`` and the boxes read in ``last``."""
+        from .models.ocr import boxes_of, in_reading_order
+
+        h, w = image.shape[:2]
+        small = self._small(image)
+        if self.look:
+            self.where = self.look_at(image) if where is _LOOK else where
+            quads = self.model.find(small, self.where)
+        else:
+            self.where = None
+            quads = self.model.detect(small)
         quads = quads * np.array([w / small.shape[1], h / small.shape[0]], np.float32)
         kept = [self._same(image, q) for q in quads]
         todo = [i for i, k in enumerate(kept) if k is None]
@@ -301,6 +322,19 @@ def _changed(a: np.ndarray, b: np.ndarray) -> float:
                for i in range(0, max(1, a.shape[1] - h // 2), h // 2))
 
 
+def _within(new, old) -> bool:
+    """Every region of ``new`` lies mostly (80 %) inside the regions of ``old`` (``look_at`` answers; None,
+    the whole frame, is never within)."""
+    if new is None or old is None:
+        return False
+    for x0, y0, x1, y1 in new:
+        area = (x1 - x0) * (y1 - y0)
+        inside = sum(max(0, min(x1, u1) - max(x0, u0)) * max(0, min(y1, v1) - max(y0, v0)) for u0, v0, u1, v1 in old)
+        if area > 0 and inside < 0.8 * area:
+            return False
+    return True
+
+
 def _rect(quad: np.ndarray) -> tuple[float, float, float, float]:
     x0, y0 = float(quad[:, 0].min()), float(quad[:, 1].min())
     return x0, y0, float(quad[:, 0].max()) - x0, float(quad[:, 1].max()) - y0
@@ -336,20 +370,24 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
     min_score = reader.model.min_score
 
     marks: dict[float, list] = {}  # per frame: the boxes of the frame read for it, with their strokes then
+    looked: dict[float, list | None] = {}  # per frame read: the regions its detector looked at (None: all)
 
-    def same_as(image: np.ndarray, thumb: np.ndarray, ref: float) -> bool:
-        """The frame shows what frame ``ref`` showed: the picture hardly changed on average, and either it
-        moved a little all over (a slow pan or zoom: the same text, moved) or it stood still, with no cell
-        changed much (new text on a still picture) and no line of text changed (a clock)."""
+    def same_as(image: np.ndarray, thumb: np.ndarray, ref: float):
+        """(whether the frame shows what frame ``ref`` showed, the regions looked at to tell or ``_LOOK``):
+        the picture hardly changed on average, and either it moved a little all over (a slow pan or zoom:
+        the same text, moved) or it stood still, with no new place where text may be (new text on a still
+        picture) and no line of text changed (a clock)."""
         d = np.abs(thumb - thumbs[ref])
         if float(d.mean()) >= CHANGE:
-            return False
+            return False, _LOOK
         if float((d >= STILL).mean()) > MOVING:
-            return True  # the camera moved a little: the same text, moved (in place changes go unseen here)
-        if float(d.max()) >= CHANGE_MAX:
-            return False
+            return True, _LOOK  # the camera moved a little: the same text, moved (in-place changes go unseen)
+        if float(d.max()) >= CHANGE_MAX:  # something changed in a still picture: new text?
+            where = reader.look_at(image)
+            if not _within(where, looked[ref]):
+                return False, where
         return all(_changed(strokes, _strokes(image, quad, margin=SHIFT)) < TEXT_CHANGE
-                   for quad, strokes, _ in marks[ref])
+                   for quad, strokes, _ in marks[ref]), _LOOK
 
     def take(frames):
         """Read each frame in time order, or give it the lines of the last frame read when it shows the same."""
@@ -359,11 +397,12 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
             if t in read:
                 continue
             thumb = _thumb(f.image)
-            if last is not None and same_as(f.image, thumb, last):
+            same, where = same_as(f.image, thumb, last) if last is not None else (False, _LOOK)
+            if same:
                 read[t], ran[t], marks[t] = read[last], False, marks[last]
             else:
-                read[t], ran[t], last = reader.read(f.image), True, t
-                marks[t] = reader.last
+                read[t], ran[t], last = reader.read(f.image, where), True, t
+                marks[t], looked[t] = reader.last, reader.where
             thumbs[t] = thumb
 
     def between(frames):

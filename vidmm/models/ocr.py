@@ -108,18 +108,24 @@ class OcrModel:
         r = min(1.0, self.max_side / max(h, w))
         return self._boxes(self._map(bgr, (w * r, h * r)), w, h)
 
-    def find(self, rgb: np.ndarray, look: int) -> np.ndarray:
-        """``detect``'s boxes, the detector run at full size only where its map on a copy with a short side of
-        ``look`` px may show text (vidmm.models.ocr_regions): small text is found as at full size, at a
-        fraction of the cost on a frame where text is a line or two."""
+    def look_at(self, rgb: np.ndarray, look: int) -> list[tuple[int, int, int, int]] | None:
+        """Where text may be: rectangles (x0, y0, x1, y1) of ``rgb`` from the detector's map on a copy with
+        a short side of ``look`` px (vidmm.models.ocr_regions); None when the whole picture is to be read
+        (most of it may be text, or it is hardly larger than the copy)."""
         from .ocr_regions import regions
 
+        h, w = rgb.shape[:2]
+        if min(h, w) < 1.5 * look:  # looking first would cost more than it saves
+            return None
+        r = look / min(h, w)
+        return regions(self._map(_bgr(rgb), (w * r, h * r), area=True)[0, 0], w, h)
+
+    def find(self, rgb: np.ndarray, where: list[tuple[int, int, int, int]] | None) -> np.ndarray:
+        """``detect``'s boxes, the detector run at full size only on the rectangles ``where`` (``look_at``;
+        None: on the whole picture). Small text is found as on the whole picture, at a fraction of the cost
+        on a frame where text is a line or two."""
         bgr = _bgr(rgb)
         h, w = bgr.shape[:2]
-        if min(h, w) < 1.5 * look:  # hardly larger than the copy: looking first would cost more than it saves
-            return self._boxes(self._map(bgr, (w, h)), w, h)
-        r = look / min(h, w)
-        where = regions(self._map(bgr, (w * r, h * r), area=True)[0, 0], w, h)
         if where is None:
             return self._boxes(self._map(bgr, (w, h)), w, h)
         found = [np.zeros((0, 4, 2), np.float32)]
