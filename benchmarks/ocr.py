@@ -216,7 +216,8 @@ def part_look(model) -> None:
           f"{sum(map(len, whole))} lines); regions: share of the frame the detector ran on at full size")
     low = ocr_regions.LOW
     try:
-        for look, ocr_regions.LOW in ((360, 0.1), (360, 0.05), (360, 0.03), (320, 0.05), (288, 0.05), (400, 0.05)):
+        for look, ocr_regions.LOW in ((360, 0.1), (360, 0.05), (360, 0.03), (320, 0.05), (288, 0.05), (288, 0.03),
+                                     (400, 0.05)):
             hit = tot = full = 0
             cover = 0.0
             t0 = time.perf_counter()

@@ -87,7 +87,12 @@ def test_regions_pad_what_rises_and_give_up_on_a_busy_picture():
     (x0, y0, x1, y1), = regions(prob, 640, 360)
     assert x0 < 4 * 30 and x1 > 4 * 90 and y0 < 4 * 40 and y1 > 4 * 44  # the line, padded, in full pixels
     assert (x1 - x0) * (y1 - y0) < 0.2 * 640 * 360
-    assert regions(np.full((90, 160), 0.5, np.float32), 640, 360) is None  # read the whole picture
+    busy = np.full((90, 160), 0.5, np.float32)
+    assert regions(busy, 640, 360) is None  # read the whole picture
+    texture = np.random.default_rng(0).integers(0, 255, (90, 160)).astype(np.uint8)
+    assert regions(busy, 640, 360, texture) is None
+    # the map rises on a flat picture too (on an all-black frame: a fade): no text where nothing shows
+    assert regions(busy, 640, 360, np.full((90, 160), 16, np.uint8)) == []
 
 
 def test_looking_first_finds_the_small_lines_found_at_full_size(model):

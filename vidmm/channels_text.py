@@ -155,7 +155,7 @@ def text(extractor, path: str, model, interval: float = INTERVAL, size: int = RE
                    None if photo else (sampling.key(), size, det_size, refine, CHANGE, CHANGE_MAX, STILL, MOVING,
                                        TEXT_CHANGE, SHIFT, round(model.min_score, 4)),
                    None if photo or not look else (look, ocr_regions.LOW, ocr_regions.PAD, ocr_regions.MOST,
-                                                   ocr_regions.SPECK),
+                                                   ocr_regions.SPECK, ocr_regions.FLAT),
                    *filter(None, [span_key(span)]))
     hit = extractor.cache.get("text", key)
     if hit is not None:

@@ -112,38 +112,40 @@ class OcrModel:
         """Where text may be: rectangles (x0, y0, x1, y1) of ``rgb`` from the detector's map on a copy with
         a short side of ``look`` px (vidmm.models.ocr_regions); None when the whole picture is to be read
         (most of it may be text, or it is hardly larger than the copy)."""
+        import cv2
+
         from .ocr_regions import regions
 
         h, w = rgb.shape[:2]
         if min(h, w) < 1.5 * look:  # looking first would cost more than it saves
             return None
         r = look / min(h, w)
-        return regions(self._map(_bgr(rgb), (w * r, h * r), area=True)[0, 0], w, h)
+        sw, sh = (max(32, int(round(v / 32)) * 32) for v in (w * r, h * r))
+        small = _bgr(cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA))
+        return regions(self._map(small, (sw, sh))[0, 0], w, h, cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
 
     def find(self, rgb: np.ndarray, where: list[tuple[int, int, int, int]] | None) -> np.ndarray:
         """``detect``'s boxes, the detector run at full size only on the rectangles ``where`` (``look_at``;
         None: on the whole picture). Small text is found as on the whole picture, at a fraction of the cost
         on a frame where text is a line or two."""
-        bgr = _bgr(rgb)
-        h, w = bgr.shape[:2]
+        h, w = rgb.shape[:2]
         if where is None:
-            return self._boxes(self._map(bgr, (w, h)), w, h)
+            return self._boxes(self._map(_bgr(rgb), (w, h)), w, h)
         found = [np.zeros((0, 4, 2), np.float32)]
         for x0, y0, x1, y1 in where:
-            part = _padded(bgr[y0:y1, x0:x1])  # at full size: a resize to fit 32 would shrink small text
+            part = _padded(_bgr(rgb[y0:y1, x0:x1]))  # at full size: a resize to fit 32 would shrink small text
             ph, pw = part.shape[:2]
             found.append(self._boxes(self._map(part, (pw, ph)), pw, ph) + np.array([x0, y0], np.float32))
         return np.concatenate(found)
 
-    def _map(self, bgr: np.ndarray, size: tuple[float, float], area: bool = False) -> np.ndarray:
+    def _map(self, bgr: np.ndarray, size: tuple[float, float]) -> np.ndarray:
         """The detector's text probability map (1, 1, H, W) of ``bgr`` scaled to about ``size`` (w, h), each
-        side rounded to a multiple of 32 as the network needs, bilinear as rapidocr scales (``area``: by
-        pixel area, which keeps thin strokes when a picture is halved)."""
+        side rounded to a multiple of 32 as the network needs, bilinear as rapidocr scales."""
         import cv2
 
         w, h = (max(32, int(round(v / 32)) * 32) for v in size)
         if (w, h) != bgr.shape[1::-1]:
-            bgr = cv2.resize(bgr, (w, h), interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR)
+            bgr = cv2.resize(bgr, (w, h), interpolation=cv2.INTER_LINEAR)
         return self._det.run(None, {self._det.get_inputs()[0].name: normalised(bgr)})[0]
 
     def _boxes(self, prob: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -154,8 +156,7 @@ class OcrModel:
         """(text, score) of each box of ``quads`` on ``rgb`` (spaces collapsed; "" where nothing was read)."""
         if not len(quads):
             return []
-        bgr = _bgr(rgb)
-        crops = [crop(bgr, q) for q in quads]
+        crops = [_bgr(crop(rgb, q)) for q in quads]
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         name = self._rec.get_inputs()[0].name
         for idx, batch in rec_batches(crops):
