@@ -45,7 +45,8 @@ READ_SIZE = 720
 #: misses text under about 2 % of the frame's height that it finds at 720).
 DET_SIZE = 720
 #: Short side of the copy the detector looks at first: it runs at ``DET_SIZE`` only where its map on that
-#: copy may show text (vidmm.models.ocr_regions; docs/ocr.md: the same lines at 0.3-0.6x the time).
+#: copy may show text (vidmm.models.ocr_regions; docs/ocr.md: the same lines, the channel in 0.35-0.7x
+#: the time).
 LOOK_SIZE = 360
 #: Short side the detector sees in ``glance`` (the sampled frames, for caption and search): 35 % less time
 #: than at 360 with the same prominent lines on the media clips (docs/ocr.md).
@@ -269,9 +270,9 @@ class _Reader:
         return in_reading_order(boxes_of(quads, [x[2] for x in kept], w, h)), kept
 
     def _same(self, image: np.ndarray, quad: np.ndarray):
-        """The entry of the last frame's box at this place, when the picture inside that box still shows the
-        strokes it showed when read (compared in the same pixels, so a box drawn a little differently on
-        this frame does not count as a change)."""
+        """The entry of the last frame's box at this place, when the picture there still shows the strokes it
+        showed when read (cut at that box, not this frame's, which the detector draws a little differently
+        each time; compared where they match best, see ``_changed``)."""
         for entry in self.last:
             if (_iou(quad, entry[0]) >= SAME_PLACE
                     and _changed(entry[1], _strokes(image, entry[0], margin=SHIFT)) < TEXT_CHANGE):
@@ -382,12 +383,13 @@ def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = 
             return False, _LOOK
         if float((d >= STILL).mean()) > MOVING:
             return True, _LOOK  # the camera moved a little: the same text, moved (in-place changes go unseen)
+        where = _LOOK
         if float(d.max()) >= CHANGE_MAX:  # something changed in a still picture: new text?
             where = reader.look_at(image)
             if not _within(where, looked[ref]):
                 return False, where
         return all(_changed(strokes, _strokes(image, quad, margin=SHIFT)) < TEXT_CHANGE
-                   for quad, strokes, _ in marks[ref]), _LOOK
+                   for quad, strokes, _ in marks[ref]), where
 
     def take(frames):
         """Read each frame in time order, or give it the lines of the last frame read when it shows the same."""

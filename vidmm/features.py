@@ -268,11 +268,12 @@ class Extractor(WindowedFeatures):
         return [downscale(f, size) for f in self._decoded[1]]
 
     def stream(self, path: str, sampling: Sampling | None = None, size: int | None = FRAME_SIZE) -> Iterator[Frame]:
-        """``frames``, decoded one at a time and none kept: for a reader that looks at each frame once (the
-        text channel's 120 frames at 720 px took 330 MB held together)."""
+        """``frames``, decoded one at a time and none kept when larger than DECODE_SIZE: for a reader that
+        looks at each frame once (the text channel's 120 frames at 720 px took 330 MB held together). Up to
+        DECODE_SIZE they come from ``frames``'s one shared decode."""
         from .media.frames import SampleReport, sample_frames
 
-        if self.require_video(path).kind == "image":
+        if self.require_video(path).kind == "image" or (size is not None and size <= DECODE_SIZE):
             yield from self.frames(path, sampling, size)
             return
         report = SampleReport()

@@ -7,13 +7,17 @@ the wheel (``rapidocr/models/``: PP-OCRv6 small detection and recognition, the v
 which vidmm does not use). docs/ocr.md has the measurements behind the choice. Nothing is downloaded: the
 model files are passed by path, and a missing one is ``ModelMissingError`` (exit 4) naming the package.
 
-The two steps are separate, so the text channel (vidmm.channels_text) can run the detector alone on a
-small copy of a frame, recognise only the boxes it found, on crops of a sharper copy, and skip the
+vidmm runs the two networks on its own onnxruntime sessions, with the pre- and post-processing of
+vidmm.models.ocr_decode (rapidocr's own pipeline is not imported: its import costs half a second). The
+steps are separate, so the text channel (vidmm.channels_text) can look for text on a small copy of a
+frame first, run the detector at full size only there, recognise only the boxes found, and skip the
 recogniser for a box that shows what it showed on the last frame:
 
 * ``detect(rgb)``: quadrilaterals around lines of text, in the picture's pixels;
+* ``look_at(rgb, look)``: where text may be, from the detector on a ``look`` px copy; ``find(rgb, where)``:
+  the quadrilaterals found there at full size;
 * ``recognise(rgb, quads)``: (text, score) per box;
-* ``read(rgb)``: both, as `TextBox` lines in reading order.
+* ``read(rgb)``: detect and recognise, as `TextBox` lines in reading order.
 
 Lines scoring below ``FLOOR`` are never kept; those below ``min_score`` (default ``MIN_SCORE``) are left
 out of results by the tasks. The recogniser knows Chinese and English characters: text in other scripts
