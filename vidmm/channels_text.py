@@ -354,11 +354,9 @@ def _differ(a: list, b: list, min_score: float) -> bool:
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
     """IoU of the upright rectangles around two quads."""
-    ax0, ay0, ax1, ay1 = a[:, 0].min(), a[:, 1].min(), a[:, 0].max(), a[:, 1].max()
-    bx0, by0, bx1, by1 = b[:, 0].min(), b[:, 1].min(), b[:, 0].max(), b[:, 1].max()
-    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return float(inter / union) if union > 0 else 0.0
+    from .text_lines import iou
+
+    return iou(_rect(a), _rect(b))
 
 
 def _read_video(extractor, path, reader: _Reader, sampling, size, refine: int = REFINE):

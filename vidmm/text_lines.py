@@ -36,7 +36,8 @@ def match(query: str, text: str) -> float:
     return best
 
 
-def _iou(a, b) -> float:
+def iou(a, b) -> float:
+    """Intersection over union of two boxes (x, y, w, h)."""
     ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
     w = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
     h = max(0.0, min(ay1, by1) - max(a[1], b[1]))
@@ -60,7 +61,7 @@ def similar(a: str, b: str, box_a, box_b) -> float:
     if len(short) >= 3 and _overlap(box_a, box_b) >= 0.6 and match(short, long_) >= SIMILAR:
         return 0.9
     sim = difflib.SequenceMatcher(None, a, b).ratio()
-    return sim if sim >= SIMILAR and _iou(box_a, box_b) >= SAME_BOX else 0.0
+    return sim if sim >= SIMILAR and iou(box_a, box_b) >= SAME_BOX else 0.0
 
 
 def _digits(text: str) -> str:
