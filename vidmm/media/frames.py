@@ -86,6 +86,7 @@ def sample_frames(
             report.truncated_at = reader.report.truncated_at
     if count == 0:
         # A truncated or damaged file that still yields frames is answered and flagged (media/health.py).
-        detail = reader.report.warnings[0] if reader.report.warnings else "no frame could be decoded"
-        raise DecodeError(f"truncated or damaged: {detail}", path=str(path),
+        # Say why, not what the reader did about it ("cannot seek: decoding from the start").
+        why = [w for w in reader.report.warnings if "decoding from the start" not in w]
+        raise DecodeError(f"truncated or damaged: {why[0] if why else 'no frame could be decoded'}", path=str(path),
                           hint="re-download or re-encode the file")

@@ -191,7 +191,8 @@ class PyAVReader:
                 health.note_damaged(self.path, last, f"no frame after {shown} decodes")
             else:
                 health.note_truncated(self.path, last or 0.0, self.duration)
-            message = f"video data ends at {shown} of the {self.duration:.1f} s the header promises"
+            message = (f"no video frame decodes of the {self.duration:.1f} s the header promises" if last is None
+                       else f"video data ends at {shown} of the {self.duration:.1f} s the header promises")
             if message not in self.report.warnings:
                 self.report.warnings.append(message)
 
